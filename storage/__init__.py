@@ -1,0 +1,1 @@
+"""SQLite storage: connection setup (db), migrations, PTB persistence, repositories."""
