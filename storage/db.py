@@ -91,8 +91,8 @@ def backup(
 ) -> Path:
     """Copy the database with SQLite's online backup API; return the copy's path.
 
-    Safe while the bot is running. If ``dest_path`` is an existing directory the
-    copy is named ``<stem>-YYYYmmdd-HHMMSS.sqlite3`` (local time). The copy is
+    Safe while the bot is running. If ``dest_path`` is a directory (an existing one, or a
+    path without a file extension such as ``backups``, created as needed) the copy is named ``<stem>-YYYYmmdd-HHMMSS.sqlite3`` (local time). The copy is
     written next to its destination under a temporary name, switched to
     rollback-journal mode (a single self-contained file) and then renamed.
     Blocking: call it via ``asyncio.to_thread`` from async code.
@@ -101,7 +101,7 @@ def backup(
     if not src.is_file():
         raise FileNotFoundError(f"no database at {src}")
     dest = Path(dest_path)
-    if dest.is_dir():
+    if dest.is_dir() or not dest.suffix:
         stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
         dest = dest / f"{src.stem}-{stamp}.sqlite3"
     dest.parent.mkdir(parents=True, exist_ok=True)

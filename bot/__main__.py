@@ -1,0 +1,101 @@
+"""Command line: `python -m bot [run|demo|migrate|backup]`.
+
+With no subcommand: run on Telegram when BOT_TOKEN is set, otherwise start the local demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def configure_logging(level: str) -> None:
+    """Log once, to stderr; keep httpx's per-request lines out of the way."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The subcommands and their options."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (Telegram with BOT_TOKEN, else the demo)")
+    demo = sub.add_parser("demo", help="local demo: emulator + web chat + seeded database")
+    demo.add_argument("--port", type=int, help="web chat port (default DEMO_PORT, 8080)")
+    demo.add_argument("--reset", action="store_true", help="start from a fresh demo database")
+    sub.add_parser("migrate", help="bring the database schema to the newest version")
+    backup = sub.add_parser("backup", help="copy the database safely, even while the bot runs")
+    backup.add_argument("dest", nargs="?", default="backups", help="file or folder (backups/)")
+    return parser.parse_args(argv)
+
+
+async def _run(settings: Settings) -> None:
+    """Long polling against Telegram or BOT_API_BASE_URL."""
+    from bot.app import create_application, run_until_stopped
+
+    application = await create_application(settings)
+    await run_until_stopped(application)
+
+
+async def _migrate(settings: Settings) -> int:
+    """Apply pending migrations and return the schema version."""
+    from storage.db import open_database
+    from storage.migrations import current_version
+
+    db = await open_database(settings.database_path)
+    try:
+        return await current_version(db)
+    finally:
+        await db.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m bot` and of the `ptdv-bot` script."""
+    args = parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    command = args.command or "run"
+    if command == "run" and settings.is_demo:
+        print("BOT_TOKEN is not set: starting the local demo instead.", file=sys.stderr)
+        command = "demo"
+    try:
+        return _dispatch(command, args, settings)
+    except KeyboardInterrupt:
+        return 0
+    except Exception as exc:  # one clear line for the operator; details in the log
+        logging.getLogger(__name__).debug("fatal", exc_info=True)
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    """Run one subcommand."""
+    if command == "demo":
+        from bot.demo import run_demo
+
+        asyncio.run(run_demo(settings, port=getattr(args, "port", None),
+                             reset=getattr(args, "reset", False)))
+    elif command == "run":
+        asyncio.run(_run(settings))
+    elif command == "migrate":
+        version = asyncio.run(_migrate(settings))
+        print(f"{settings.database_path}: schema version {version}")
+    elif command == "backup":
+        from storage.db import backup
+
+        print(backup(settings.database_path, Path(args.dest)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Builds the PTB `Application`: storage, persistence, handlers, error handler, menu.
+
+Nothing else knows how the bot is wired. Everything runs in one asyncio loop: open the
+database (migrating it), build the Application, then `run_until_stopped`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, PersistenceInput
+
+from bot.commands import menu_commands
+from bot.config import Settings
+from bot.delivery import ResilientRateLimiter
+from bot.i18n import I18n
+from bot.services import Services
+from handlers import errors, fallback, start
+from handlers.context import SERVICES_KEY, BotContext, install_services
+from storage.db import open_database
+from storage.persistence import SQLitePersistence
+
+logger = logging.getLogger(__name__)
+
+# Feature modules in the order their handlers are tried; the fallback always comes last.
+FEATURES = (start,)
+
+
+async def create_application(settings: Settings, *, token: str | None = None,
+                             base_url: str | None = None,
+                             persistence_interval: float = 5,
+                             rate_limited: bool = True) -> Application:
+    """Open (and migrate) the database, then build the Application around it.
+
+    `rate_limited=False` drops the rate limiter; only benchmarks use it, to measure the
+    handler path rather than Telegram's 30 messages/s cap.
+    """
+    db = await open_database(settings.database_path)
+    services = Services(settings=settings, db=db, i18n=I18n(settings.default_locale, settings.tz))
+    persistence = SQLitePersistence(
+        settings.database_path,
+        store_data=PersistenceInput(bot_data=False),
+        update_interval=persistence_interval,
+    )
+    builder = (
+        ApplicationBuilder()
+        .token(token or settings.bot_token or "")
+        .base_url(base_url or settings.bot_api_base_url)
+        .context_types(ContextTypes(context=BotContext))
+        .persistence(persistence)
+    )
+    if rate_limited:
+        builder = builder.rate_limiter(ResilientRateLimiter(max_retries=3))
+    application = builder.build()
+    install_services(application, services)
+    for feature in FEATURES:
+        feature.register(application)
+    fallback.register(application)
+    application.add_error_handler(errors.on_error)
+    return application
+
+
+def _services(application: Application) -> Services:
+    """The services installed by `create_application`."""
+    return application.bot_data[SERVICES_KEY]
+
+
+async def _register_menu(application: Application) -> None:
+    """Show the command menu in Telegram clients, in the default language."""
+    translator = _services(application).i18n.translator()
+    await application.bot.set_my_commands(menu_commands(translator))
+
+
+async def start_polling(application: Application, *, poll_timeout: int = 10) -> None:
+    """Initialise, register the menu, start and long-poll (undone by `stop_application`).
+
+    PTB's post_init/post_shutdown hooks run only inside `run_polling`; we drive the
+    lifecycle ourselves (one loop for the emulator, the bot and the database), so the
+    steps are explicit here.
+    """
+    await application.initialize()
+    await _register_menu(application)
+    await application.start()
+    await application.updater.start_polling(
+        poll_interval=0, timeout=poll_timeout, drop_pending_updates=False
+    )
+
+
+async def stop_application(application: Application) -> None:
+    """Stop polling, stop handling, flush persistence and close the database."""
+    if application.updater and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()  # flushes the persistence
+    await _services(application).db.close()
+
+
+async def run_until_stopped(application: Application) -> None:
+    """Poll until SIGINT/SIGTERM, then shut down cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await start_polling(application)
+    logger.info("Bot is running; press Ctrl+C to stop")
+    try:
+        await stop.wait()
+    finally:
+        await stop_application(application)

@@ -1,0 +1,1 @@
+"""Message catalogs (gettext domain `bot`): locales/<lang>/LC_MESSAGES/bot.po."""

@@ -1,0 +1,67 @@
+"""Shared fixtures: a real SQLite file, the real emulator over HTTP, the real Application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import create_application, start_polling, stop_application
+from bot.channels.emulator import DemoUser, Emulator, EmulatorClient
+from bot.config import Settings, load_settings
+
+TEST_TOKEN = "123456:TEST-TOKEN"
+LAN = DemoUser(1001, "Lan", "Nguyễn Thị", "lan", "vi", "Bí thư chi bộ")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for one test: its own database file, no .env from the developer's machine."""
+    return load_settings(_env_file=None, bot_token=None, database_path=tmp_path / "bot.sqlite3")
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """A Bot API emulator on a free loopback port."""
+    emu = Emulator(host="127.0.0.1", port=0)
+    emu.start()
+    emu.add_user(LAN)
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def lan() -> DemoUser:
+    """A cell secretary chatting in private with the bot."""
+    return LAN
+
+
+@pytest.fixture
+def launch(settings: Settings, emulator: Emulator):
+    """Build the real Application on this test's database, polling the emulator."""
+
+    async def start() -> Application:
+        application = await create_application(
+            settings, token=TEST_TOKEN, base_url=f"{emulator.url}/bot", persistence_interval=1
+        )
+        await start_polling(application, poll_timeout=1)
+        return application
+
+    return start
+
+
+@pytest.fixture
+async def bot_app(launch) -> AsyncIterator[Application]:
+    """The bot, running and polling the emulator."""
+    application = await launch()
+    yield application
+    await stop_application(application)
+
+
+@pytest.fixture
+async def chat(emulator: Emulator) -> AsyncIterator[EmulatorClient]:
+    """The control API client, acting as users over real HTTP."""
+    async with EmulatorClient(emulator.url) as client:
+        yield client
