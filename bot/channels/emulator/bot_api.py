@@ -158,6 +158,22 @@ def _reply_to(params: dict[str, Any]) -> Any:
     return params.get("reply_to_message_id")
 
 
+
+def _text_content(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A message text parsed like Telegram: `{"text", "entities"?}` and the extras."""
+    text, entities, extras = _format(
+        params.get("text"),
+        params.get("parse_mode"),
+        params.get("entities"),
+        limit=MAX_TEXT_LENGTH,
+        too_long="message is too long",
+        empty="message text is empty",
+    )
+    content: dict[str, Any] = {"text": text}
+    if entities:
+        content["entities"] = entities
+    return content, extras
+
 def _format(
     text: Any,
     parse_mode: Any,
@@ -291,18 +307,8 @@ class BotApi:
 
     def send_message(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> dict:
         """sendMessage(chat_id, text, parse_mode, entities, reply_markup, reply_parameters...)."""
-        text, entities, extras = _format(
-            params.get("text"),
-            params.get("parse_mode"),
-            params.get("entities"),
-            limit=MAX_TEXT_LENGTH,
-            too_long="message is too long",
-            empty="message text is empty",
-        )
+        content, extras = _text_content(params)
         self.state.check_rate_limit()
-        content: dict[str, Any] = {"text": text}
-        if entities:
-            content["entities"] = entities
         return self.state.bot_send(
             params.get("chat_id"),
             content,
@@ -314,18 +320,8 @@ class BotApi:
     def edit_message_text(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> dict:
         """editMessageText(chat_id, message_id, text, parse_mode, entities, reply_markup)."""
         self._reject_inline(params)
-        text, entities, extras = _format(
-            params.get("text"),
-            params.get("parse_mode"),
-            params.get("entities"),
-            limit=MAX_TEXT_LENGTH,
-            too_long="message is too long",
-            empty="message text is empty",
-        )
+        changes, extras = _text_content(params)
         self._require_content(params, ("text",), "there is no text in the message to edit")
-        changes: dict[str, Any] = {"text": text}
-        if entities:
-            changes["entities"] = entities
         return self.state.bot_edit(
             params.get("chat_id"),
             params.get("message_id"),
