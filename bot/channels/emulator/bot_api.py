@@ -158,7 +158,6 @@ def _reply_to(params: dict[str, Any]) -> Any:
     return params.get("reply_to_message_id")
 
 
-
 def _text_content(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """A message text parsed like Telegram: `{"text", "entities"?}` and the extras."""
     text, entities, extras = _format(
@@ -173,6 +172,7 @@ def _text_content(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
     if entities:
         content["entities"] = entities
     return content, extras
+
 
 def _format(
     text: Any,
