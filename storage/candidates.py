@@ -7,11 +7,14 @@ by adding a new event with ``supersedes_id`` pointing at it.
 
 from __future__ import annotations
 
-import unicodedata
+import json
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
 import aiosqlite
+
+from bot.text import clean, fold
 
 SEGMENTS = (
     "thpt",
@@ -26,15 +29,13 @@ GENDERS = ("male", "female", "other")
 
 
 def fold_name(text: str) -> str:
-    """Fold a name for search: lowercase, no diacritics, đ -> d, single spaces."""
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.replace("đ", "d").replace("Đ", "D").lower().split())
+    """Fold a name for search (same as :func:`bot.text.fold`)."""
+    return fold(text)
 
 
 def clean_name(text: str) -> str:
-    """Normalise a typed name to NFC with single spaces."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """Normalise a typed name to NFC with single spaces (same as :func:`bot.text.clean`)."""
+    return clean(text)
 
 
 def _iso_date(value: date | None) -> str | None:
@@ -138,3 +139,79 @@ async def current_stage(conn: aiosqlite.Connection, candidate_id: int) -> str | 
     """Return the stage of the candidate's current event, or None."""
     event = await current_event(conn, candidate_id)
     return event["stage"] if event else None
+
+
+async def effective_events(
+    conn: aiosqlite.Connection, candidate_id: int
+) -> list[dict[str, Any]]:
+    """Return the candidate's events that no other event supersedes, oldest first."""
+    rows = await conn.execute_fetchall(
+        """
+        SELECT e.* FROM stage_events AS e
+        WHERE e.candidate_id = ?
+          AND NOT EXISTS (SELECT 1 FROM stage_events AS s WHERE s.supersedes_id = e.id)
+        ORDER BY e.event_date, e.id
+        """,
+        (candidate_id,),
+    )
+    return [dict(row) for row in rows]
+
+
+_SEARCH_SQL = """
+WITH scope (id) AS (SELECT value FROM json_each(:units)),
+     words (word) AS (SELECT value FROM json_each(:words)),
+     hits AS (
+        SELECT c.id, c.full_name, c.name_folded, c.birth_date, c.cell_id, c.youth_branch_id,
+               c.name_folded = :query AS exact,
+               EXISTS (SELECT 1 FROM words
+                       WHERE substr(' ' || c.name_folded, -length(word) - 1) = ' ' || word)
+                   AS given_name
+        FROM candidates AS c
+        WHERE (c.cell_id IN (SELECT id FROM scope)
+               OR c.youth_branch_id IN (SELECT id FROM scope))
+          AND NOT EXISTS (SELECT 1 FROM words WHERE instr(c.name_folded, word) = 0)
+        ORDER BY exact DESC, given_name DESC, c.name_folded, c.id
+        LIMIT :limit
+     )
+SELECT h.id, h.full_name, h.birth_date, h.cell_id, u.name AS cell_name, h.youth_branch_id,
+       e.id AS stage_event_id, e.stage, e.event_date AS stage_date
+FROM hits AS h
+JOIN units AS u ON u.id = h.cell_id
+LEFT JOIN stage_events AS e ON e.id = (
+    SELECT x.id FROM stage_events AS x
+    WHERE x.candidate_id = h.id
+      AND NOT EXISTS (SELECT 1 FROM stage_events AS s WHERE s.supersedes_id = x.id)
+    ORDER BY x.event_date DESC, x.id DESC
+    LIMIT 1)
+ORDER BY h.exact DESC, h.given_name DESC, h.name_folded, h.id
+"""
+
+
+def _search_words(folded_query: str) -> list[str]:
+    """Return the distinct words of a folded query, longest (most selective) first."""
+    return sorted(set(folded_query.split()), key=lambda word: (-len(word), word))
+
+
+async def search_candidates(
+    conn: aiosqlite.Connection, query: str, unit_ids: Collection[int], limit: int = 10
+) -> list[dict[str, Any]]:
+    """Find candidates in the given units whose folded name contains every query word.
+
+    Exact folded matches come first, then names whose given name (last word) is a
+    query word, then the rest alphabetically. Each row has id, full_name,
+    birth_date, cell_id, cell_name, youth_branch_id and the current stage
+    (stage_event_id, stage, stage_date; None without events).
+    """
+    folded = fold(query)
+    if not folded or not unit_ids or limit <= 0:
+        return []
+    rows = await conn.execute_fetchall(
+        _SEARCH_SQL,
+        {
+            "units": json.dumps(sorted({int(unit_id) for unit_id in unit_ids})),
+            "words": json.dumps(_search_words(folded)),
+            "query": folded,
+            "limit": int(limit),
+        },
+    )
+    return [dict(row) for row in rows]

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from storage.migrations import available_migrations
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -82,10 +84,11 @@ def test_migrate_and_backup_commands(tmp_path):
     env = clean_env(tmp_path, DATABASE_PATH=str(tmp_path / "bot.sqlite3"))
     migrate = subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=env,
                              capture_output=True, text=True, timeout=60)
-    assert migrate.returncode == 0 and "schema version 2" in migrate.stdout
+    newest = max(m.number for m in available_migrations())
+    assert migrate.returncode == 0 and f"schema version {newest}" in migrate.stdout
     backup = subprocess.run([sys.executable, "-m", "bot", "backup", "copies"], cwd=tmp_path,
                             env=env, capture_output=True, text=True, timeout=60)
     assert backup.returncode == 0, backup.stderr
     [copy] = (tmp_path / "copies").iterdir()
     with sqlite3.connect(copy) as db:
-        assert db.execute("pragma user_version").fetchone()[0] == 2
+        assert db.execute("pragma user_version").fetchone()[0] == newest
