@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from contextlib import suppress
+from datetime import datetime
 
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, PersistenceInput
 
@@ -17,29 +19,41 @@ from bot.commands import menu_commands
 from bot.config import Settings
 from bot.delivery import ResilientRateLimiter
 from bot.i18n import I18n
-from bot.services import Services
-from handlers import errors, fallback, start
+from bot.pipeline import Pipeline
+from bot.rules.book import load_rulebook
+from bot.rules.calendar import WorkingCalendar
+from bot.services import Services, utc_now
+from handlers import candidates, errors, fallback, forms, start
 from handlers.context import SERVICES_KEY, BotContext, install_services
 from storage.db import open_database
+from storage.drafts import draft_keys
 from storage.persistence import SQLitePersistence
 
 logger = logging.getLogger(__name__)
 
-# Feature modules in the order their handlers are tried; the fallback always comes last.
-FEATURES = (start,)
+# Feature modules in the order their handlers are tried (after the forms' conversation);
+# the fallback always comes last.
+FEATURES = (start, candidates)
 
 
 async def create_application(settings: Settings, *, token: str | None = None,
                              base_url: str | None = None,
                              persistence_interval: float = 5,
-                             rate_limited: bool = True) -> Application:
+                             rate_limited: bool = True,
+                             clock: Callable[[], datetime] | None = None) -> Application:
     """Open (and migrate) the database, then build the Application around it.
 
     `rate_limited=False` drops the rate limiter; only benchmarks use it, to measure the
     handler path rather than Telegram's 30 messages/s cap.
     """
     db = await open_database(settings.database_path)
-    services = Services(settings=settings, db=db, i18n=I18n(settings.default_locale, settings.tz))
+    book = load_rulebook()
+    calendar = WorkingCalendar()
+    services = Services(
+        settings=settings, db=db, i18n=I18n(settings.default_locale, settings.tz),
+        book=book, calendar=calendar, pipeline=Pipeline(db, book, calendar),
+        draft_keys=await draft_keys(db), clock=clock or utc_now,
+    )
     persistence = SQLitePersistence(
         settings.database_path,
         store_data=PersistenceInput(bot_data=False),
@@ -56,6 +70,7 @@ async def create_application(settings: Settings, *, token: str | None = None,
         builder = builder.rate_limiter(ResilientRateLimiter(max_retries=3))
     application = builder.build()
     install_services(application, services)
+    forms.register(application, services.draft_keys)
     for feature in FEATURES:
         feature.register(application)
     fallback.register(application)

@@ -8,6 +8,11 @@ from bot.i18n import N_, Translator
 
 # (command, description) in menu order; descriptions are catalog msgids.
 MENU: tuple[tuple[str, str], ...] = (
+    ("tiendo", N_("Where a candidate stands: /tiendo name")),
+    ("capnhat", N_("Record a completed step for a candidate")),
+    ("them", N_("Add an outstanding candidate")),
+    ("sua", N_("Correct a wrong entry")),
+    ("lichsu", N_("History of a candidate")),
     ("start", N_("Start and see what the bot can do")),
     ("help", N_("List of commands and how to use them")),
     ("cancel", N_("Cancel what you are doing")),
@@ -17,8 +22,3 @@ MENU: tuple[tuple[str, str], ...] = (
 def menu_commands(tr: Translator) -> list[BotCommand]:
     """The menu in the translator's language."""
     return [BotCommand(command, tr.gettext(description)) for command, description in MENU]
-
-
-def known_commands() -> frozenset[str]:
-    """Every command the bot answers, for telling unknown ones apart."""
-    return frozenset(command for command, _ in MENU)

@@ -42,9 +42,10 @@ def lan() -> DemoUser:
 def launch(settings: Settings, emulator: Emulator):
     """Build the real Application on this test's database, polling the emulator."""
 
-    async def start() -> Application:
+    async def start(clock=None) -> Application:
         application = await create_application(
-            settings, token=TEST_TOKEN, base_url=f"{emulator.url}/bot", persistence_interval=1
+            settings, token=TEST_TOKEN, base_url=f"{emulator.url}/bot", persistence_interval=1,
+            clock=clock,
         )
         await start_polling(application, poll_timeout=1)
         return application
