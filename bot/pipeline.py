@@ -103,11 +103,13 @@ class Pipeline:
     async def options(self, provider: str, scope: Scope, answers: dict[str, Any]
                       ) -> list[OptionView]:
         """Dynamic choices for a form field."""
-        if provider == "cells":
-            units = await units_in_scope(self.db, scope, ("cell",))
+        if provider == "cells":  # a youth secretary with no cell of their own: nearby cells
+            units = await units_in_scope(self.db, scope, ("cell",)) \
+                or await self._nearby(scope, "cell")
             return [OptionView(str(u["id"]), u["name"]) for u in units]
         if provider == "youth_branches":
-            return [OptionView(str(u["id"]), u["name"]) for u in await self._youth_branches(scope)]
+            units = await self._nearby(scope, "youth_branch")
+            return [OptionView(str(u["id"]), u["name"]) for u in units]
         candidate_id = int(answers["candidate_id"])
         await self.candidate(scope, candidate_id)
         if provider == "next_stages":
@@ -120,17 +122,16 @@ class Pipeline:
                                on=_as_date(e["event_date"])) for e in events]
         raise ValueError(f"unknown option provider {provider!r}")
 
-    async def _youth_branches(self, scope: Scope) -> list[dict[str, Any]]:
-        """Youth Union branches a candidate of the asker's cells may belong to: those under
-        the committee directly above each unit the asker has a role on (a cell secretary
-        names the branch without managing it)."""
+    async def _nearby(self, scope: Scope, kind: str) -> list[dict[str, Any]]:
+        """Units of `kind` in scope or under the committee directly above a unit the asker
+        has a role on: a cell secretary names a candidate's youth branch, and a youth
+        secretary the cell, without managing it."""
         nearby = set(scope.unit_ids)
         for unit_id, _role in scope.roles:
             unit = await get_unit(self.db, unit_id)
             if unit and unit["parent_id"]:
                 nearby.update(await subtree_ids(self.db, unit["parent_id"]))
-        return await units_in_scope(self.db, replace(scope, unit_ids=frozenset(nearby)),
-                                    ("youth_branch",))
+        return await units_in_scope(self.db, replace(scope, unit_ids=frozenset(nearby)), (kind,))
 
     # ---------------------------------------------------------------- checks
 
@@ -166,15 +167,18 @@ class Pipeline:
     async def add_candidate(self, scope: Scope, answers: dict[str, Any]) -> int:
         """Save a new candidate and its first stage event ("identified")."""
         cell_id = int(answers["cell_id"])
-        branch = answers.get("youth_branch_id")
-        branches = {u["id"] for u in await self._youth_branches(scope)}
-        if cell_id not in scope.unit_ids or (branch and int(branch) not in branches):
+        branch = int(answers["youth_branch_id"]) if answers.get("youth_branch_id") else None
+        offered_cells = {u["id"] for u in await self._nearby(scope, "cell")}
+        offered_branches = {u["id"] for u in await self._nearby(scope, "youth_branch")}
+        covered = can_manage_candidate(scope, {"cell_id": cell_id, "youth_branch_id": branch})
+        if not covered or cell_id not in offered_cells or \
+                (branch is not None and branch not in offered_branches):
             raise AccessDenied(cell_id)
         async with transaction(self.db):
             candidate_id = await candidates.add_candidate(
                 self.db, answers["full_name"], cell_id,
                 birth_date=_as_date(answers["birth_date"]), gender=answers["gender"],
-                youth_branch_id=int(branch) if branch else None,
+                youth_branch_id=branch,
                 is_doan_vien=answers["is_doan_vien"] == "yes", segment=answers["segment"],
                 helper_name=answers.get("helper_name"), note=answers.get("note"),
                 created_by=scope.person_id,

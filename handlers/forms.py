@@ -295,12 +295,31 @@ async def advance(update: Update, context: BotContext, draft: Draft, after: str,
     while following is not None and following.kind == "choice" and not following.required \
             and not await field_options(context, draft, following):
         following = next_field(form, draft.answers, following.name)  # nothing to choose
+    if following is not None and following.kind == "choice" \
+            and not await field_options(context, draft, following):
+        return await nothing_to_choose(update, context, following, intro)
     if following is not None or form.confirm:
         draft = replace(draft, step=following.name if following else CONFIRM_STEP)
         await store(context, draft)
         await ask(update, context, draft, intro=intro)
         return ANSWERING
     return await submit(update, context, draft)
+
+
+async def nothing_to_choose(update: Update, context: BotContext, field: FieldDef,
+                            intro: str) -> int:
+    """A required question has no possible answer: stop the form, saving nothing."""
+    tr = context.tr
+    if field.choices == "next_stages":
+        text = tr.gettext("This record is closed (full member, or stopped): there is no "
+                          "step left to record. Nothing was saved.")
+    else:
+        text = tr.gettext("There is nothing to choose for «{question}» within your units, "
+                          "so the form stops here. Nothing was saved.",
+                          question=tr.gettext(field.label))
+    await forget(update, context)
+    await reply(update, f"{intro}\n{text}" if intro else text)
+    return ConversationHandler.END
 
 
 async def skip(update: Update, context: BotContext, draft: Draft) -> int:

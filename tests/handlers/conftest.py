@@ -13,6 +13,7 @@ from storage.db import open_database
 
 MINH = DemoUser(2002, "Minh", "Trần Văn", "minh", "vi", "Đảng viên chi bộ B")
 STRANGER = DemoUser(3003, "Khách", None, "khach", "vi", "Chưa có vai trò")
+HUNG = DemoUser(4004, "Hùng", "Lê Văn", "hung", "vi", "Bí thư Đoàn xã")
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Org:
     mai: int  # a đoàn viên in cell A, awareness class done
     tuan: int  # in cell A, admission decided 10 days ago
     hoa: int  # in cell B
+    lan_anh: int  # in cell A, already a full member
 
 
 class Clock:
@@ -51,6 +53,11 @@ def stranger() -> DemoUser:
 
 
 @pytest.fixture
+def hung() -> DemoUser:
+    return HUNG
+
+
+@pytest.fixture
 def clock() -> Clock:
     return Clock()
 
@@ -64,8 +71,8 @@ def today() -> date:
 async def org(settings, emulator, lan, today) -> Org:
     """Province → commune → cells A and B (+ youth branch A); Lan secretary of A, Minh
     member of B, a stranger with no role."""
-    emulator.add_user(MINH)
-    emulator.add_user(STRANGER)
+    for user in (MINH, STRANGER, HUNG):
+        emulator.add_user(user)
     db = await open_database(settings.database_path)
     province = await units.add_unit(db, "province_committee", "Tỉnh ủy Thử")
     commune = await units.add_unit(db, "commune_committee", "Đảng ủy xã An Bình", province)
@@ -73,7 +80,8 @@ async def org(settings, emulator, lan, today) -> Org:
     cell_b = await units.add_unit(db, "cell", "Chi bộ thôn B", commune)
     youth = await units.add_unit(db, "youth_base", "Đoàn xã An Bình", commune)
     branch_a = await units.add_unit(db, "youth_branch", "Chi đoàn thôn A", youth)
-    for user, unit, role in ((lan, cell_a, "cell_secretary"), (MINH, cell_b, "member")):
+    for user, unit, role in ((lan, cell_a, "cell_secretary"), (MINH, cell_b, "member"),
+                             (HUNG, youth, "youth_secretary")):
         person = await people.add_person(db, f"{user.last_name} {user.first_name}")
         await people.link_identity(db, person, "telegram", str(user.id))
         await people.grant_role(db, person, unit, role)
@@ -93,5 +101,12 @@ async def org(settings, emulator, lan, today) -> Org:
     hoa = await candidates.add_candidate(db, "Trịnh Thị Hoa", cell_b,
                                          birth_date=date(today.year - 25, 1, 1))
     await candidates.add_stage_event(db, hoa, "identified", today - timedelta(days=5))
+    lan_anh = await candidates.add_candidate(db, "Bùi Thị Lan Anh", cell_a,
+                                             birth_date=date(today.year - 35, 2, 2))
+    full = ("identified", "awareness_class_done", "application_filed", "background_verified",
+            "introducers_recorded", "cell_voted", "committee_voted", "admission_decided",
+            "ceremony_held", "new_member_class_done", "full_member")
+    for back, stage in enumerate(reversed(full)):
+        await candidates.add_stage_event(db, lan_anh, stage, today - timedelta(days=30 * back))
     await db.close()
-    return Org(cell_a, cell_b, branch_a, mai, tuan, hoa)
+    return Org(cell_a, cell_b, branch_a, mai, tuan, hoa, lan_anh)

@@ -193,3 +193,56 @@ async def test_candidate_data_is_never_shown_in_a_group(org, bot_app, chat, lan)
     [entry] = await chat.wait_for_bot_messages(-7001)
     assert "nhắn riêng" in entry["message"]["text"]
     assert "Mai" not in entry["message"]["text"]
+
+
+async def test_a_youth_secretary_introduces_a_doan_vien_to_a_nearby_cell(
+        org, bot_app, chat, hung, settings):
+    talk = Talk(chat, hung.id)
+    await talk.say("/them")
+    await talk.say("Đinh Văn Tú")
+    await talk.say("03/03/2007")
+    cells = await talk.say("nam")
+    assert "Chi bộ thôn A" in cells and "Chi bộ thôn B" in cells
+    await talk.say("Chi bộ thôn B")
+    assert "Chi đoàn thôn A" in await talk.say("có")
+    for answer in ("1", "thpt", "/skip", "hôm nay", "/skip"):
+        await talk.say(answer)
+    assert "Đã lưu Đinh Văn Tú" in await talk.say("lưu")
+    assert rows(settings, "select cell_id, youth_branch_id from candidates where "
+                "full_name='Đinh Văn Tú'") == [(org.cell_b, org.branch_a)]
+
+
+async def test_a_closed_record_has_no_step_left_to_record(org, bot_app, lan_talk, settings):
+    closed = await lan_talk.say("/capnhat lan anh")
+    assert "Bùi Thị Lan Anh" in closed and "đã khép lại" in closed
+    assert rows(settings, "select * from form_drafts") == []
+
+
+async def test_a_crash_before_the_conversation_state_was_written_loses_nothing(
+        org, launch, lan_talk, settings):
+    first = await launch()
+    await lan_talk.say("/them")
+    await lan_talk.say("Mạc Thị Yến")
+    await stop_application(first)
+    with sqlite3.connect(settings.database_path) as db:  # as if killed before PTB's flush
+        db.execute("delete from ptb_conversations")
+    second = await launch()
+    try:
+        assert "Giới tính" in await lan_talk.say("20/10/2004")
+    finally:
+        await stop_application(second)
+
+
+async def test_a_configured_admin_without_a_role_row_can_use_the_forms(
+        org, settings, emulator, chat, stranger):
+    from bot.app import create_application, start_polling
+
+    admin_settings = settings.model_copy(update={"admin_ids": [stranger.id]})
+    app = await create_application(admin_settings, token="123456:TEST-TOKEN",
+                                   base_url=f"{emulator.url}/bot")
+    await start_polling(app, poll_timeout=1)
+    try:
+        card = await Talk(chat, stranger.id).say("/tiendo trinh thi hoa")
+        assert card.startswith("Trịnh Thị Hoa — Chi bộ thôn B")
+    finally:
+        await stop_application(app)
