@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|demo|migrate|backup]`.
+"""Command line: `python -m bot [run|demo|ask|migrate|backup]`.
 
 With no subcommand: run on Telegram when BOT_TOKEN is set, otherwise start the local demo.
 """
@@ -29,6 +29,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     demo = sub.add_parser("demo", help="local demo: emulator + web chat + seeded database")
     demo.add_argument("--port", type=int, help="web chat port (default DEMO_PORT, 8080)")
     demo.add_argument("--reset", action="store_true", help="start from a fresh demo database")
+    ask = sub.add_parser("ask", help="answer a question from the knowledge base, with score")
+    ask.add_argument("question", nargs="+", help="the question, as a user would type it")
     sub.add_parser("migrate", help="bring the database schema to the newest version")
     backup = sub.add_parser("backup", help="copy the database safely, even while the bot runs")
     backup.add_argument("dest", nargs="?", default="backups", help="file or folder (backups/)")
@@ -41,6 +43,31 @@ async def _run(settings: Settings) -> None:
 
     application = await create_application(settings)
     await run_until_stopped(application)
+
+
+async def _ask(settings: Settings, question: str) -> None:
+    """Print the answer, its source and score, or the closest topics when not sure."""
+    from bot.app import open_knowledge
+    from bot.i18n import I18n
+    from bot.rules.book import load_rulebook
+    from handlers.ask import entry_text
+    from storage.db import open_database
+
+    tr = I18n(settings.default_locale, settings.tz).translator()
+    db = await open_database(":memory:")
+    try:
+        knowledge = await open_knowledge(db, load_rulebook())
+        result = await knowledge.answer(question)
+    finally:
+        await db.close()
+    if result.entry is not None:
+        print(f"[{result.entry.id}] {result.entry.topic}")
+        print(entry_text(tr, result.entry))
+    else:
+        print(tr.gettext("Not sure: no entry is close enough."))
+    print(tr.gettext("Score: {score}", score=tr.number(result.score, digits=3)))
+    for entry in result.alternatives:
+        print(f"  ~ [{entry.id}] {entry.topic}")
 
 
 async def _migrate(settings: Settings) -> int:
@@ -87,6 +114,8 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int
                              reset=getattr(args, "reset", False)))
     elif command == "run":
         asyncio.run(_run(settings))
+    elif command == "ask":
+        asyncio.run(_ask(settings, " ".join(args.question)))
     elif command == "migrate":
         version = asyncio.run(_migrate(settings))
         print(f"{settings.database_path}: schema version {version}")

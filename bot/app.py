@@ -13,17 +13,20 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
 
+import aiosqlite
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, PersistenceInput
 
 from bot.commands import menu_commands
 from bot.config import Settings
 from bot.delivery import ResilientRateLimiter
 from bot.i18n import I18n
+from bot.knowledge.base import load_entries
+from bot.knowledge.index import KnowledgeIndex
 from bot.pipeline import Pipeline
-from bot.rules.book import load_rulebook
+from bot.rules.book import RuleBook, load_rulebook
 from bot.rules.calendar import WorkingCalendar
 from bot.services import Services, utc_now
-from handlers import candidates, errors, fallback, forms, start
+from handlers import ask, candidates, errors, fallback, forms, start
 from handlers.context import SERVICES_KEY, BotContext, install_services
 from storage.db import open_database
 from storage.drafts import draft_keys
@@ -33,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 # Feature modules in the order their handlers are tried (after the forms' conversation);
 # the fallback always comes last.
-FEATURES = (start, candidates)
+FEATURES = (start, candidates, ask)
 
 
 async def create_application(settings: Settings, *, token: str | None = None,
@@ -52,6 +55,7 @@ async def create_application(settings: Settings, *, token: str | None = None,
     services = Services(
         settings=settings, db=db, i18n=I18n(settings.default_locale, settings.tz),
         book=book, calendar=calendar, pipeline=Pipeline(db, book, calendar),
+        knowledge=await open_knowledge(db, book),
         draft_keys=await draft_keys(db), clock=clock or utc_now,
     )
     persistence = SQLitePersistence(
@@ -81,6 +85,11 @@ async def create_application(settings: Settings, *, token: str | None = None,
 def _services(application: Application) -> Services:
     """The services installed by `create_application`."""
     return application.bot_data[SERVICES_KEY]
+
+
+async def open_knowledge(db: aiosqlite.Connection, book: RuleBook) -> KnowledgeIndex:
+    """Load the knowledge-base files; opening the index re-indexes them when they changed."""
+    return await KnowledgeIndex.open(db, load_entries(book))
 
 
 async def _register_menu(application: Application) -> None:

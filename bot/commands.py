@@ -8,6 +8,7 @@ from bot.i18n import N_, Translator
 
 # (command, description) in menu order; descriptions are catalog msgids.
 MENU: tuple[tuple[str, str], ...] = (
+    ("hoi", N_("Ask about the admission procedure: /hoi question")),
     ("tiendo", N_("Where a candidate stands: /tiendo name")),
     ("capnhat", N_("Record a completed step for a candidate")),
     ("them", N_("Add an outstanding candidate")),

@@ -141,8 +141,10 @@ async def seed_demo(db: aiosqlite.Connection, today: date) -> bool:
         for c in DEMO_CANDIDATES:
             await _seed_candidate(db, ids, c, today)
         year_start, year_end = date(today.year, 1, 1), date(today.year, 12, 31)
-        for key, target in (("xa", 8), ("thpt", 3), ("phuong", 6), ("may", 4)):
+        for key, target, members in (("xa", 8, 96), ("thpt", 3, 12), ("phuong", 6, 140),
+                                     ("may", 4, 35)):
             await quotas.set_quota(db, ids[key], "year", year_start, year_end, target)
+            await quotas.set_membership(db, ids[key], members, as_of=today)
         for user, unit_key, role in DEMO_USERS:
             person_id = await people.add_person(db, f"{user.last_name} {user.first_name}")
             await people.link_identity(db, person_id, DEMO_CHANNEL, str(user.id),

@@ -10,6 +10,7 @@ import aiosqlite
 
 from bot.config import Settings
 from bot.i18n import I18n
+from bot.knowledge.index import KnowledgeIndex
 from bot.pipeline import Pipeline
 from bot.rules.book import RuleBook
 from bot.rules.calendar import WorkingCalendar
@@ -31,6 +32,7 @@ class Services:
     book: RuleBook
     calendar: WorkingCalendar
     pipeline: Pipeline
+    knowledge: KnowledgeIndex
     draft_keys: set[tuple[int, int]] = field(default_factory=set)
     clock: Callable[[], datetime] = utc_now
     channel: str = "telegram"

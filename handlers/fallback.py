@@ -1,4 +1,4 @@
-"""Replies for what no other handler took: unknown commands, free text, other media."""
+"""Replies for what no other handler took: unknown commands and media other than text."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
 from handlers.context import BotContext
-
-# Longer than this is almost surely pasted by mistake; say so instead of guessing.
-MAX_FREE_TEXT = 1000
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -23,24 +20,6 @@ async def unknown_command(update: Update, context: BotContext) -> None:
             command=command,
         )
     )
-
-
-async def free_text(update: Update, context: BotContext) -> None:
-    """The user typed text outside any form: say what is possible today."""
-    text = update.effective_message.text
-    tr = context.tr
-    if len(text) > MAX_FREE_TEXT:
-        reply = tr.gettext(
-            "Your message is long ({length} characters), so I did not try to read it as a "
-            "question. Please send a short question, or type /help.",
-            length=tr.number(len(text), digits=0),
-        )
-    else:
-        reply = tr.gettext(
-            "I cannot answer free questions yet; that is coming soon. "
-            "Type /help to see what I can do now."
-        )
-    await update.effective_message.reply_text(reply)
 
 
 async def not_text(update: Update, context: BotContext) -> None:
@@ -60,7 +39,6 @@ def register(application: Application) -> None:
     application.add_handlers(
         [
             MessageHandler(filters.COMMAND, unknown_command),
-            MessageHandler(filters.TEXT & ~filters.COMMAND & private, free_text),
             MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL & private, not_text),
         ]
     )

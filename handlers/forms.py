@@ -95,12 +95,7 @@ async def open_form(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     draft = await current_draft(update, context)
     if draft is not None and draft.form != form.name:
-        busy = form_by_name(draft.form)
-        await reply(update, tr.gettext(
-            "You are filling in «{title}». Answer the question below, or type /cancel to "
-            "drop it first.", title=tr.gettext(busy.title)))
-        await ask(update, context, draft)
-        return ANSWERING
+        return await remind_open_form(update, context, draft)
     now = context.services.clock()
     draft = Draft(update.effective_user.id, update.effective_chat.id, form.name,
                   form.fields[0].name, {}, now, now)
@@ -141,6 +136,11 @@ async def busy_elsewhere(update: Update, context: BotContext) -> int:
     draft = await current_draft(update, context)
     if draft is None:
         return await open_form(update, context)
+    return await remind_open_form(update, context, draft)
+
+
+async def remind_open_form(update: Update, context: BotContext, draft: Draft) -> int:
+    """Say which form is open and ask its question again (nothing is dropped silently)."""
     tr = context.tr
     await reply(update, tr.gettext(
         "You are filling in «{title}». Answer the question below, or type /cancel to drop "

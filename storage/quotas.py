@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from collections.abc import Collection
 from typing import Any
 
 import aiosqlite
@@ -48,3 +49,51 @@ async def quotas_of(
         parameters += [on.isoformat(), on.isoformat()]
     rows = await conn.execute_fetchall(sql + " ORDER BY period_start, segment", parameters)
     return [dict(row) for row in rows]
+
+
+async def admitted_count(
+    conn: aiosqlite.Connection,
+    unit_ids: Collection[int],
+    start: date,
+    end: date,
+    segment: str | None = None,
+) -> int:
+    """Candidates of these cells whose (uncorrected) ceremony date falls in [start, end]."""
+    if not unit_ids:
+        return 0
+    marks = ",".join("?" * len(unit_ids))
+    sql = f"""
+        SELECT count(DISTINCT c.id) FROM candidates AS c
+        JOIN stage_events AS e ON e.candidate_id = c.id
+        WHERE c.cell_id IN ({marks}) AND e.stage = 'ceremony_held'
+          AND e.event_date BETWEEN ? AND ?
+          AND NOT EXISTS (SELECT 1 FROM stage_events AS s WHERE s.supersedes_id = e.id)
+    """
+    parameters: list[Any] = [*unit_ids, start.isoformat(), end.isoformat()]
+    if segment is not None:
+        sql += " AND c.segment = ?"
+        parameters.append(segment)
+    rows = await conn.execute_fetchall(sql, parameters)
+    return rows[0][0]
+
+
+async def set_membership(
+    conn: aiosqlite.Connection, unit_id: int, full_members: int,
+    probationary_members: int = 0, as_of: date | None = None,
+) -> None:
+    """Record how many members a unit has (for the yearly admission norm)."""
+    await conn.execute(
+        "INSERT INTO unit_membership (unit_id, full_members, probationary_members, as_of) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (unit_id) DO UPDATE SET "
+        "full_members = excluded.full_members, "
+        "probationary_members = excluded.probationary_members, as_of = excluded.as_of",
+        (unit_id, full_members, probationary_members, as_of.isoformat() if as_of else None),
+    )
+
+
+async def membership(conn: aiosqlite.Connection, unit_id: int) -> int | None:
+    """Total members (full + probationary) of a unit, when known."""
+    rows = await conn.execute_fetchall(
+        "SELECT ifnull(full_members, 0) + ifnull(probationary_members, 0) "
+        "FROM unit_membership WHERE unit_id = ?", (unit_id,))
+    return rows[0][0] if rows else None

@@ -42,6 +42,7 @@ REQUIRED_RULES: Final = MappingProxyType({
     "youth_membership_age": "age_range",
     "youth_must_be_doan_vien": "youth_membership",
     "vote_threshold": "info",
+    "yearly_admission_norm": "info",
 })
 # Kind -> parameters it must have. Stage- and rule-valued parameters are checked too.
 KIND_PARAMS: Final = MappingProxyType({

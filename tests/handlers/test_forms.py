@@ -246,3 +246,13 @@ async def test_a_configured_admin_without_a_role_row_can_use_the_forms(
         assert card.startswith("Trịnh Thị Hoa — Chi bộ thôn B")
     finally:
         await stop_application(app)
+
+
+async def test_another_form_command_keeps_the_open_form(org, bot_app, lan_talk, settings):
+    await lan_talk.say("/them")
+    await lan_talk.say("Tạ Thị Xuân")
+    reminder = await lan_talk.say("/tiendo mai", replies=2)
+    assert "Bạn đang điền «Thêm quần chúng/đoàn viên ưu tú»" in reminder
+    assert "Ngày sinh" in reminder
+    assert rows(settings, "select form, step from form_drafts") == [("add_candidate",
+                                                                      "birth_date")]

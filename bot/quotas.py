@@ -1,0 +1,97 @@
+"""Quota progress for the asker's units: target, admitted, pace, and the NQ 21 norm.
+
+Answered from the database, never from the knowledge base. `progress` is pure; `for_scope`
+reads what it needs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import aiosqlite
+
+from bot.rules.book import RuleBook, Source
+from bot.text import fold
+from storage import quotas
+from storage.access import Scope
+from storage.units import get_unit, subtree_ids
+
+NORM_RULE = "yearly_admission_norm"
+PUNCTUATION = re.compile(r"[^\w\s]")
+QUOTA_WORDS = ("chi tieu", "ke hoach", "ket nap", "con thieu", "phan tram")
+# Words that make a quota question about the asker's own units and the current period.
+OWN_WORDS = ("toi", "minh", "chung toi", "don vi", "nam nay", "hien nay", "den nay",
+             "da ket nap", "ket nap duoc", "con thieu", "dat bao nhieu", "dat duoc", "tien do")
+
+
+@dataclass(frozen=True)
+class QuotaProgress:
+    """How one unit stands against one target."""
+
+    unit_name: str
+    period_kind: str
+    period_start: date
+    period_end: date
+    segment: str | None
+    target: int
+    admitted: int
+    elapsed: float  # share of the period gone by today, 0..1
+    members: int | None
+    norm_low: float | None  # NQ 21 yearly admissions for this membership
+    norm_high: float | None
+    norm_source: Source | None
+
+    @property
+    def achieved(self) -> float:
+        """Admitted ÷ target (0 when the target is 0)."""
+        return self.admitted / self.target if self.target else 0.0
+
+    @property
+    def missing(self) -> int:
+        """How many more admissions reach the target."""
+        return max(self.target - self.admitted, 0)
+
+
+def is_quota_question(text: str) -> bool:
+    """A question about the asker's own quota or progress (not about quota rules)."""
+    folded = " " + PUNCTUATION.sub(" ", fold(text)) + " "
+    return any(f" {w} " in folded for w in QUOTA_WORDS) and \
+        any(f" {w} " in folded for w in OWN_WORDS)
+
+
+def elapsed_share(start: date, end: date, today: date) -> float:
+    """Share of [start, end] gone by at the end of `today`."""
+    total = (end - start).days + 1
+    gone = min(max((today - start).days + 1, 0), total)
+    return gone / total if total > 0 else 1.0
+
+
+def progress(unit_name: str, quota: dict, admitted: int, members: int | None, today: date,
+             book: RuleBook) -> QuotaProgress:
+    """Combine a quota row, the admissions counted and the membership into progress."""
+    start, end = date.fromisoformat(quota["period_start"]), date.fromisoformat(quota["period_end"])
+    norm = book.rule(NORM_RULE)
+    low = members * norm.params["min_percent"] / 100 if members else None
+    high = members * norm.params["max_percent"] / 100 if members else None
+    return QuotaProgress(unit_name, quota["period_kind"], start, end, quota["segment"],
+                         quota["target"], admitted, elapsed_share(start, end, today),
+                         members, low, high, norm.source if members else None)
+
+
+async def for_scope(db: aiosqlite.Connection, scope: Scope, today: date, book: RuleBook
+                    ) -> list[QuotaProgress]:
+    """Progress of every current quota on the units the asker has a role on."""
+    results = []
+    for unit_id in dict.fromkeys(unit for unit, _role in scope.roles):
+        unit = await get_unit(db, unit_id)
+        cells = await subtree_ids(db, unit_id)
+        members = await quotas.membership(db, unit_id)
+        for quota in await quotas.quotas_of(db, unit_id, on=today):
+            start = date.fromisoformat(quota["period_start"])
+            end = date.fromisoformat(quota["period_end"])
+            admitted = await quotas.admitted_count(db, cells, start, min(end, today),
+                                                   quota["segment"])
+            results.append(progress(unit["name"], quota, admitted, members, today, book))
+    return results
