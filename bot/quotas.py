@@ -16,7 +16,7 @@ from bot.rules.book import RuleBook, Source
 from bot.text import fold
 from storage import quotas
 from storage.access import Scope
-from storage.units import get_unit, subtree_ids
+from storage.units import children, get_unit, subtree_ids
 
 NORM_RULE = "yearly_admission_norm"
 PUNCTUATION = re.compile(r"[^\w\s]")
@@ -82,16 +82,35 @@ def progress(unit_name: str, quota: dict, admitted: int, members: int | None, to
 
 async def for_scope(db: aiosqlite.Connection, scope: Scope, today: date, book: RuleBook
                     ) -> list[QuotaProgress]:
-    """Progress of every current quota on the units the asker has a role on."""
+    """Progress of the current quotas of the units the asker has a role on; for a unit with
+    no quota of its own, of the nearest units below it that have one."""
     results = []
-    for unit_id in dict.fromkeys(unit for unit, _role in scope.roles):
-        unit = await get_unit(db, unit_id)
-        cells = await subtree_ids(db, unit_id)
-        members = await quotas.membership(db, unit_id)
-        for quota in await quotas.quotas_of(db, unit_id, on=today):
-            start = date.fromisoformat(quota["period_start"])
-            end = date.fromisoformat(quota["period_end"])
-            admitted = await quotas.admitted_count(db, cells, start, min(end, today),
-                                                   quota["segment"])
-            results.append(progress(unit["name"], quota, admitted, members, today, book))
+    for role_unit in dict.fromkeys(unit for unit, _role in scope.roles):
+        for unit_id, rows in await _nearest_quotas(db, role_unit, today):
+            unit = await get_unit(db, unit_id)
+            cells = await subtree_ids(db, unit_id)
+            members = await quotas.membership(db, unit_id)
+            for quota in rows:
+                start = date.fromisoformat(quota["period_start"])
+                end = date.fromisoformat(quota["period_end"])
+                admitted = await quotas.admitted_count(db, cells, start, min(end, today),
+                                                       quota["segment"])
+                results.append(progress(unit["name"], quota, admitted, members, today, book))
     return results
+
+
+async def _nearest_quotas(db: aiosqlite.Connection, unit_id: int, today: date
+                          ) -> list[tuple[int, list[dict]]]:
+    """The unit's current quotas, or, level by level, those of the nearest units below."""
+    found: list[tuple[int, list[dict]]] = []
+    level = [unit_id]
+    while level:
+        below = []
+        for current in level:
+            rows = await quotas.quotas_of(db, current, on=today)
+            if rows:
+                found.append((current, rows))
+            else:
+                below += [child["id"] for child in await children(db, current)]
+        level = below
+    return found

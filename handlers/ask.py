@@ -23,6 +23,7 @@ from handlers.render import SEGMENT_LABELS
 TOPIC = "kb"  # callback data: kb|<entry id>
 ALTERNATIVES_KEY = "kb_alternatives"  # the topics offered last, for a typed "1", "2", "3"
 MAX_QUESTION = 1000
+MAX_QUOTAS = 8  # targets listed in one reply (a phone screen or two)
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -138,7 +139,11 @@ async def answer_quota(update: Update, context: BotContext) -> None:
     if not found:
         await reply(update, tr.gettext("Your units have no quota for the current period yet."))
         return
-    await reply(update, "\n\n".join(quota_text(tr, item) for item in found))
+    shown = [quota_text(tr, item) for item in found[:MAX_QUOTAS]]
+    if len(found) > MAX_QUOTAS:
+        shown.append(tr.ngettext("…and {count} more target.", "…and {count} more targets.",
+                                 len(found) - MAX_QUOTAS))
+    await reply(update, "\n\n".join(shown))
 
 
 def quota_text(tr: Translator, item: quotas.QuotaProgress) -> str:

@@ -77,3 +77,21 @@ async def test_related_topics_can_be_opened_by_typing_their_number(bot_app, chat
     number = next(line[0] for line in listed if steps.topic in line)
     second = await ask(chat, lan.id, number)
     assert second.startswith(steps.answer)
+
+
+async def test_a_unit_without_its_own_quota_shows_the_quotas_just_below_it(
+        org, settings, bot_app, chat, stranger, today):
+    from storage import people, units
+
+    db = await open_database(settings.database_path)
+    commune = (await units.get_unit(db, org.cell_a))["parent_id"]
+    person = await people.add_person(db, "Quản trị xã")
+    await people.link_identity(db, person, "telegram", str(stranger.id))
+    await people.grant_role(db, person, commune, "admin")
+    for cell, target in ((org.cell_a, 2), (org.cell_b, 4)):
+        await quotas.set_quota(db, cell, "term", today - timedelta(days=10),
+                               today + timedelta(days=10), target)
+    await db.close()
+    answer = await ask(chat, stranger.id, "chi tieu nam nay cua don vi toi")
+    assert "📊 Chi bộ thôn A" in answer and "📊 Chi bộ thôn B" in answer
+    assert "Chỉ tiêu 4, đã kết nạp 0: đạt 0% chỉ tiêu" in answer
