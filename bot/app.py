@@ -22,11 +22,12 @@ from bot.delivery import ResilientRateLimiter
 from bot.i18n import I18n
 from bot.knowledge.base import load_entries
 from bot.knowledge.index import KnowledgeIndex
+from bot.membership import Membership
 from bot.pipeline import Pipeline
 from bot.rules.book import RuleBook, load_rulebook
 from bot.rules.calendar import WorkingCalendar
 from bot.services import Services, utc_now
-from handlers import ask, candidates, errors, fallback, forms, start
+from handlers import ask, candidates, errors, fallback, forms, membership, start
 from handlers.context import SERVICES_KEY, BotContext, install_services
 from storage.db import open_database
 from storage.drafts import draft_keys
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 # Feature modules in the order their handlers are tried (after the forms' conversation);
 # the fallback always comes last.
-FEATURES = (start, candidates, ask)
+FEATURES = (start, membership, candidates, ask)
 
 
 async def create_application(settings: Settings, *, token: str | None = None,
@@ -56,6 +57,7 @@ async def create_application(settings: Settings, *, token: str | None = None,
         settings=settings, db=db, i18n=I18n(settings.default_locale, settings.tz),
         book=book, calendar=calendar, pipeline=Pipeline(db, book, calendar),
         knowledge=await open_knowledge(db, book),
+        membership=Membership(db, clock or utc_now, settings.invite_days),
         draft_keys=await draft_keys(db), clock=clock or utc_now,
     )
     persistence = SQLitePersistence(

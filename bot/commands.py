@@ -14,6 +14,8 @@ MENU: tuple[tuple[str, str], ...] = (
     ("them", N_("Add an outstanding candidate")),
     ("sua", N_("Correct a wrong entry")),
     ("lichsu", N_("History of a candidate")),
+    ("moi", N_("Invite someone to your unit")),
+    ("toi", N_("Your units and roles")),
     ("start", N_("Start and see what the bot can do")),
     ("help", N_("List of commands and how to use them")),
     ("cancel", N_("Cancel what you are doing")),

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: Literal["vi", "en"] = "vi"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    invite_days: int = Field(default=7, ge=1, le=90)
     demo_host: str = "127.0.0.1"
     demo_port: int = Field(default=8080, ge=0, le=65535)
     demo_database_path: Path = Path("data/demo.sqlite3")

@@ -187,7 +187,21 @@ HISTORY = FormDef(
     ),
 )
 
-FORMS: tuple[FormDef, ...] = (ADD_CANDIDATE, RECORD_STAGE, CORRECT_ENTRY, STATUS, HISTORY)
+INVITE = FormDef(
+    name="invite",
+    command="moi",
+    title=N_("Invite someone to a unit"),
+    submit="create_invite",
+    fields=(
+        FieldDef("unit_id", N_("Invite to which unit?"), "choice", choices="invite_units",
+                 label=N_("Unit")),
+        FieldDef("role", N_("With which role?"), "choice", choices="invite_roles",
+                 label=N_("Role")),
+    ),
+)
+
+FORMS: tuple[FormDef, ...] = (ADD_CANDIDATE, RECORD_STAGE, CORRECT_ENTRY, STATUS, HISTORY,
+                              INVITE)
 
 
 def is_asked(field: FieldDef, answers: Mapping[str, Any]) -> bool:

@@ -39,11 +39,13 @@ MAX_MATCHES = 10
 
 @dataclass(frozen=True)
 class OptionView:
-    """An option to offer: its value and label; stage labels are translated by the caller."""
+    """An option to offer: its value and label; stage and role codes are worded by the
+    caller."""
 
     value: str
     label: str
     is_stage: bool = False
+    is_role: bool = False
     on: date | None = None
 
 

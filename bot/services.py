@@ -11,7 +11,8 @@ import aiosqlite
 from bot.config import Settings
 from bot.i18n import I18n
 from bot.knowledge.index import KnowledgeIndex
-from bot.pipeline import Pipeline
+from bot.membership import Membership
+from bot.pipeline import OptionView, Pipeline
 from bot.rules.book import RuleBook
 from bot.rules.calendar import WorkingCalendar
 from storage.access import Scope, scope_for
@@ -33,9 +34,20 @@ class Services:
     calendar: WorkingCalendar
     pipeline: Pipeline
     knowledge: KnowledgeIndex
+    membership: Membership
     draft_keys: set[tuple[int, int]] = field(default_factory=set)
     clock: Callable[[], datetime] = utc_now
     channel: str = "telegram"
+
+    async def options(self, provider: str, scope: Scope, answers: dict) -> list[OptionView]:
+        """Dynamic choices for a form field, from the module that owns them."""
+        if provider == "invite_units":
+            units = await self.membership.invitable_units(scope)
+            return [OptionView(str(u["id"]), u["name"]) for u in units]
+        if provider == "invite_roles":
+            return [OptionView(role, role, is_role=True)
+                    for role in self.membership.grantable_roles(scope)]
+        return await self.pipeline.options(provider, scope, answers)
 
     async def scope_for_user(self, user_id: int) -> Scope:
         """What this chat user's roles cover (configured admins cover everything)."""

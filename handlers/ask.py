@@ -15,9 +15,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import quotas
 from bot.i18n import Translator
+from bot.membership import as_code
 from bot.knowledge.base import Entry
 from handlers.context import BotContext
 from handlers.forms import reply, scope_of, today
+from handlers.membership import accept_code
 from handlers.render import SEGMENT_LABELS
 
 TOPIC = "kb"  # callback data: kb|<entry id>
@@ -36,6 +38,10 @@ async def on_text(update: Update, context: BotContext) -> None:
             "Your message is long ({length} characters), so I did not try to read it as a "
             "question. Please send a short question, or type /help.",
             length=tr.number(len(sent), digits=0)))
+        return
+    code = as_code(text)
+    if code:
+        await accept_code(update, context, code)
         return
     offered = context.user_data.get(ALTERNATIVES_KEY) or []
     if text.isdigit() and 1 <= int(text) <= len(offered):

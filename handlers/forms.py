@@ -103,6 +103,9 @@ async def open_form(update: Update, context: BotContext) -> int:
     argument = update.effective_message.text.partition(" ")[2].strip()
     if argument:
         return await take_answer(update, context, draft, argument)
+    first = form.fields[0]
+    if first.kind == "choice" and not await field_options(context, draft, first):
+        return await nothing_to_choose(update, context, first, "")
     await ask(update, context, draft)
     return ANSWERING
 
@@ -405,10 +408,11 @@ async def answer_resume(update: Update, context: BotContext, draft: Draft, text:
 
 async def submit(update: Update, context: BotContext, draft: Draft) -> int:
     """Save through the pipeline and tell the user what happened."""
-    from handlers.candidates import SUBMITTERS
+    from handlers import candidates, membership  # they build on this module
 
+    submitters = {**candidates.SUBMITTERS, **membership.SUBMITTERS}
     try:
-        await SUBMITTERS[form_by_name(draft.form).submit](update, context, draft)
+        await submitters[form_by_name(draft.form).submit](update, context, draft)
     except AccessDenied:
         await reply(update, context.tr.gettext(
             "Your roles do not cover this candidate or unit, so nothing was saved."))
@@ -511,12 +515,13 @@ async def field_options(context: BotContext, draft: Draft, field: FieldDef
         return [(c.value, tr.gettext(c.label), c.aliases) for c in field.choices
                 if isinstance(c, ChoiceDef)]
     scope = await scope_for_draft(context, draft)
-    views = await context.services.pipeline.options(field.choices, scope, draft.answers)
+    views = await context.services.options(field.choices, scope, draft.answers)
     return [(v.value, _option_label(tr, v), ()) for v in views]
 
 
 def _option_label(tr: Translator, view: OptionView) -> str:
     label = render.stage_label(tr, view.label) if view.is_stage else view.label
+    label = tr.gettext(render.ROLE_LABELS[view.label]) if view.is_role else label
     return f"{label} — {tr.date(view.on)}" if view.on else label
 
 

@@ -84,6 +84,15 @@ DEADLINE_LABELS = {
     "recognition_due": N_("Recognition as full member due"),
 }
 
+ROLE_LABELS = {
+    "member": N_("Member"),
+    "cell_deputy": N_("Deputy secretary of the Party cell"),
+    "cell_secretary": N_("Secretary of the Party cell"),
+    "youth_deputy": N_("Deputy secretary of the Youth Union"),
+    "youth_secretary": N_("Secretary of the Youth Union"),
+    "admin": N_("Administrator"),
+}
+
 SEGMENT_LABELS = {
     "thpt": N_("High-school (THPT) student"),
     "university": N_("University or college student"),

@@ -8,13 +8,20 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.commands import MENU
+from bot.membership import as_code
 from handlers.context import BotContext
+from handlers.membership import accept_code
 
 FIRST_SEEN_KEY = "first_seen"
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """The user opened the bot or typed /start: greet them and explain the bot."""
+    """The user opened the bot or typed /start: greet them and explain the bot; with an
+    invitation code (a deep link), join the unit."""
+    code = as_code(context.args[0]) if context.args else None
+    if code:
+        await accept_code(update, context, code)
+        return
     tr = context.tr
     name = update.effective_user.first_name if update.effective_user else ""
     if FIRST_SEEN_KEY in context.user_data:

@@ -1,0 +1,122 @@
+"""Who belongs where: invitation codes, accepting them, and the roles a person holds.
+
+A secretary, deputy or admin invites someone to a unit their role covers; the code is
+single-use and expires. Roles are read on every request, so a removed role takes effect at
+once.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import aiosqlite
+
+from storage import audit, invites, people
+from storage.access import Scope, units_in_scope
+from storage.db import transaction
+from storage.units import get_unit, list_units, subtree_ids
+
+ROLES = ("member", "cell_deputy", "cell_secretary", "youth_deputy", "youth_secretary", "admin")
+MANAGING_ROLES = frozenset(ROLES) - {"member"}
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
+CODE_SHAPE = re.compile(r"^([A-Z2-9]{4})-?([A-Z2-9]{4})$")
+
+Outcome = Literal["joined", "unknown", "used", "expired"]
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """What happened to a code: joined (with the unit and role) or why not."""
+
+    outcome: Outcome
+    unit_name: str = ""
+    role: str = ""
+
+
+def new_code() -> str:
+    """A fresh code like `K7M2-QX9P`."""
+    letters = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{letters[:4]}-{letters[4:]}"
+
+
+def as_code(text: str) -> str | None:
+    """The code in what a user typed (`k7m2 qx9p`, `K7M2QX9P`...), or None."""
+    match = CODE_SHAPE.match(re.sub(r"\s+", "", text.strip().upper()))
+    return f"{match.group(1)}-{match.group(2)}" if match else None
+
+
+@dataclass
+class Membership:
+    """Invitations and roles over one database."""
+
+    db: aiosqlite.Connection
+    clock: Callable[[], datetime]
+    invite_days: int = 7
+
+    async def invitable_units(self, scope: Scope) -> list[dict[str, Any]]:
+        """Units the asker may invite people to: under a managing role (admins: all)."""
+        if scope.admin:
+            return await list_units(self.db)
+        ids: set[int] = set()
+        for unit_id, role in scope.roles:
+            if role in MANAGING_ROLES:
+                ids.update(await subtree_ids(self.db, unit_id))
+        return await units_in_scope(self.db, Scope(scope.person_id, scope.roles,
+                                                   frozenset(ids)), _ALL_KINDS)
+
+    @staticmethod
+    def grantable_roles(scope: Scope) -> tuple[str, ...]:
+        """Roles the asker may hand out: admins all, others all but admin."""
+        is_admin = scope.admin or any(role == "admin" for _unit, role in scope.roles)
+        return ROLES if is_admin else tuple(r for r in ROLES if r != "admin")
+
+    async def create_invite(self, scope: Scope, unit_id: int, role: str
+                            ) -> tuple[str, datetime]:
+        """A new code for `role` on `unit_id`, if the asker may hand it out."""
+        allowed = {u["id"] for u in await self.invitable_units(scope)}
+        if unit_id not in allowed or role not in self.grantable_roles(scope):
+            raise PermissionError(unit_id)
+        now = self.clock()
+        code, expires = new_code(), now + timedelta(days=self.invite_days)
+        async with transaction(self.db):
+            await invites.create_invite(self.db, code, unit_id, role, scope.person_id, now,
+                                        expires)
+            await audit.record(self.db, scope.person_id, "invite.create", "unit", unit_id,
+                               {"role": role})
+        return code, expires
+
+    async def accept(self, code: str, channel: str, external_id: str, display_name: str
+                     ) -> Acceptance:
+        """Use a code: the person (created on first contact) gets the role."""
+        invite = await invites.get_invite(self.db, code)
+        if invite is None:
+            return Acceptance("unknown")
+        now = self.clock()
+        if invite["used_by"] is not None:
+            return Acceptance("used")
+        if datetime.fromisoformat(invite["expires_at"]) <= now:
+            return Acceptance("expired")
+        async with transaction(self.db):
+            person = await people.person_by_identity(self.db, channel, external_id)
+            person_id = person["id"] if person else await people.add_person(self.db,
+                                                                             display_name)
+            if person is None:
+                await people.link_identity(self.db, person_id, channel, external_id,
+                                           display_name=display_name)
+            if not await invites.use_invite(self.db, code, person_id, now):
+                return Acceptance("used")
+            await people.grant_role(self.db, person_id, invite["unit_id"], invite["role"],
+                                    granted_by=invite["created_by"])
+            await audit.record(self.db, person_id, "invite.accept", "unit", invite["unit_id"],
+                               {"role": invite["role"]})
+        unit = await get_unit(self.db, invite["unit_id"])
+        return Acceptance("joined", unit["name"], invite["role"])
+
+
+_ALL_KINDS = ("province_committee", "commune_committee", "grassroots_committee", "cell",
+              "youth_base", "youth_branch")
