@@ -16,6 +16,7 @@ MENU: tuple[tuple[str, str], ...] = (
     ("lichsu", N_("History of a candidate")),
     ("moi", N_("Invite someone to your unit")),
     ("toi", N_("Your units and roles")),
+    ("govaitro", N_("Remove someone's role in your unit")),
     ("start", N_("Start and see what the bot can do")),
     ("help", N_("List of commands and how to use them")),
     ("cancel", N_("Cancel what you are doing")),

@@ -200,8 +200,19 @@ INVITE = FormDef(
     ),
 )
 
+REMOVE_ROLE = FormDef(
+    name="remove_role",
+    command="govaitro",
+    title=N_("Remove a role"),
+    submit="remove_role",
+    fields=(
+        FieldDef("role_key", N_("Whose role should be removed?"), "choice",
+                 choices="held_roles", label=N_("Role")),
+    ),
+)
+
 FORMS: tuple[FormDef, ...] = (ADD_CANDIDATE, RECORD_STAGE, CORRECT_ENTRY, STATUS, HISTORY,
-                              INVITE)
+                              INVITE, REMOVE_ROLE)
 
 
 def is_asked(field: FieldDef, answers: Mapping[str, Any]) -> bool:

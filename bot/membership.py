@@ -118,5 +118,39 @@ class Membership:
         return Acceptance("joined", unit["name"], invite["role"])
 
 
+    async def removable_roles(self, scope: Scope) -> list[dict[str, Any]]:
+        """Roles of other people on units the asker manages (never the asker's own)."""
+        units = {u["id"] for u in await self.invitable_units(scope)}
+        if not units:
+            return []
+        marks = ",".join("?" * len(units))
+        rows = await self.db.execute_fetchall(
+            f"SELECT r.person_id, r.unit_id, r.role, p.full_name, u.name AS unit_name "
+            f"FROM roles AS r JOIN people AS p ON p.id = r.person_id "
+            f"JOIN units AS u ON u.id = r.unit_id WHERE r.unit_id IN ({marks}) "
+            f"AND r.person_id IS NOT ? ORDER BY u.name, p.full_name, r.role",
+            (*units, scope.person_id))
+        return [dict(row) for row in rows if row["role"] in self.grantable_roles(scope)]
+
+    async def remove_role(self, scope: Scope, key: str) -> dict[str, Any]:
+        """Take away one role (`person:unit:role`), if the asker could have granted it."""
+        chosen = next((r for r in await self.removable_roles(scope)
+                       if role_key(r) == key), None)
+        if chosen is None:
+            raise PermissionError(key)
+        async with transaction(self.db):
+            await people.revoke_role(self.db, chosen["person_id"], chosen["unit_id"],
+                                     chosen["role"])
+            await audit.record(self.db, scope.person_id, "role.revoke", "unit",
+                               chosen["unit_id"], {"person_id": chosen["person_id"],
+                                                   "role": chosen["role"]})
+        return chosen
+
+
+def role_key(row: dict[str, Any]) -> str:
+    """A role held, as one form value: `person:unit:role`."""
+    return f"{row['person_id']}:{row['unit_id']}:{row['role']}"
+
+
 _ALL_KINDS = ("province_committee", "commune_committee", "grassroots_committee", "cell",
               "youth_base", "youth_branch")

@@ -11,7 +11,7 @@ import aiosqlite
 from bot.config import Settings
 from bot.i18n import I18n
 from bot.knowledge.index import KnowledgeIndex
-from bot.membership import Membership
+from bot.membership import Membership, role_key
 from bot.pipeline import OptionView, Pipeline
 from bot.rules.book import RuleBook
 from bot.rules.calendar import WorkingCalendar
@@ -44,6 +44,10 @@ class Services:
         if provider == "invite_units":
             units = await self.membership.invitable_units(scope)
             return [OptionView(str(u["id"]), u["name"]) for u in units]
+        if provider == "held_roles":
+            return [OptionView(role_key(r), f"{r['full_name']} — {r['unit_name']}",
+                               role_suffix=r["role"])
+                    for r in await self.membership.removable_roles(scope)]
         if provider == "invite_roles":
             return [OptionView(role, role, is_role=True)
                     for role in self.membership.grantable_roles(scope)]

@@ -521,7 +521,9 @@ async def field_options(context: BotContext, draft: Draft, field: FieldDef
 
 def _option_label(tr: Translator, view: OptionView) -> str:
     label = render.stage_label(tr, view.label) if view.is_stage else view.label
-    label = tr.gettext(render.ROLE_LABELS[view.label]) if view.is_role else label
+    label = render.role_label(tr, view.label) if view.is_role else label
+    if view.role_suffix:
+        label += f" ({render.role_label(tr, view.role_suffix).lower()})"
     return f"{label} — {tr.date(view.on)}" if view.on else label
 
 

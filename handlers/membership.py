@@ -8,7 +8,7 @@ from telegram.ext import Application, CommandHandler
 
 from handlers.context import BotContext
 from handlers.forms import reply, scope_of
-from handlers.render import ROLE_LABELS
+from handlers.render import role_label
 from storage.drafts import Draft
 from storage.people import person_by_identity, roles_of
 
@@ -50,7 +50,7 @@ async def accept_code(update: Update, context: BotContext, code: str) -> None:
         return
     await reply(update, tr.gettext(
         "Welcome! You are now {role} of {unit}. Type /help to see what you can do.",
-        role=tr.gettext(ROLE_LABELS[result.role]).lower(), unit=result.unit_name))
+        role=role_label(tr, result.role).lower(), unit=result.unit_name))
 
 
 async def my_roles(update: Update, context: BotContext) -> None:
@@ -66,13 +66,29 @@ async def my_roles(update: Update, context: BotContext) -> None:
                                        "invitation code."))
         return
     lines = [tr.gettext("Your roles:")]
-    lines += [f"• {tr.gettext(ROLE_LABELS[r['role']])} — {r['unit_name']}" for r in roles]
+    lines += [f"• {role_label(tr, r['role'])} — {r['unit_name']}" for r in roles]
     if scope.admin:
         lines.append("• " + tr.gettext("Administrator of every unit (configured)"))
     await reply(update, "\n".join(lines))
 
 
-SUBMITTERS = {"create_invite": create_invite}
+async def remove_role(update: Update, context: BotContext, draft: Draft) -> None:
+    """The /govaitro form was confirmed: the role is gone from now on."""
+    tr = context.tr
+    try:
+        removed = await context.services.membership.remove_role(
+            await scope_of(update, context), draft.answers["role_key"])
+    except PermissionError:
+        await reply(update, tr.gettext("Your roles do not let you remove this role. "
+                                       "Nothing was changed."))
+        return
+    await reply(update, tr.gettext(
+        "Removed: {name} is no longer {role} of {unit}. It takes effect at once.",
+        name=removed["full_name"], role=role_label(tr, removed["role"]).lower(),
+        unit=removed["unit_name"]))
+
+
+SUBMITTERS = {"create_invite": create_invite, "remove_role": remove_role}
 
 
 def register(application: Application) -> None:

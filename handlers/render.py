@@ -111,6 +111,11 @@ def stage_label(tr: Translator, code: str | None) -> str:
     return tr.gettext(STAGE_LABELS.get(code, code))
 
 
+def role_label(tr: Translator, code: str) -> str:
+    """A role's name in the user's language."""
+    return tr.gettext(ROLE_LABELS.get(code, code))
+
+
 def _values(tr: Translator, params: dict[str, Any]) -> dict[str, Any]:
     """Finding/deadline parameters made readable: dates, stage names, numbers."""
     shown: dict[str, Any] = {}

@@ -60,3 +60,16 @@ async def test_an_expired_or_unknown_code_is_refused(org, launch, chat, lan, str
 async def test_a_plain_member_cannot_invite(org, bot_app, chat, minh):
     refused = await say(chat, minh.id, "/moi")
     assert "Không có lựa chọn nào" in refused or "không có lựa chọn" in refused.lower()
+
+
+async def test_a_removed_role_stops_access_at_once(org, bot_app, chat, lan, stranger):
+    code = await invite(chat, lan)
+    await say(chat, stranger.id, f"/start {code}")
+    assert (await say(chat, stranger.id, "/tiendo tuan")).startswith("Hoàng Minh Tuấn")
+    held = await say(chat, lan.id, "/govaitro")
+    assert "Khách — Chi bộ thôn A (thành viên)" in held
+    assert "Nguyễn Thị Lan" not in held  # never one's own role
+    await say(chat, lan.id, "Khách")
+    removed = await say(chat, lan.id, "lưu")
+    assert "không còn là thành viên của Chi bộ thôn A" in removed
+    assert "chưa có vai trò" in await say(chat, stranger.id, "/tiendo tuan")
