@@ -17,6 +17,7 @@ MENU: tuple[tuple[str, str], ...] = (
     ("moi", N_("Invite someone to your unit")),
     ("toi", N_("Your units and roles")),
     ("govaitro", N_("Remove someone's role in your unit")),
+    ("nhatky", N_("Who viewed or changed what (administrators)")),
     ("start", N_("Start and see what the bot can do")),
     ("help", N_("List of commands and how to use them")),
     ("cancel", N_("Cancel what you are doing")),
