@@ -27,7 +27,7 @@ from bot.pipeline import Pipeline
 from bot.rules.book import RuleBook, load_rulebook
 from bot.rules.calendar import WorkingCalendar
 from bot.services import Services, utc_now
-from handlers import admin, ask, candidates, errors, fallback, forms, membership, start
+from handlers import admin, ask, candidates, errors, fallback, forms, membership, start, status
 from handlers.context import SERVICES_KEY, BotContext, install_services
 from storage.db import open_database
 from storage.drafts import draft_keys
@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 # Feature modules in the order their handlers are tried (after the forms' conversation);
 # the fallback always comes last.
-FEATURES = (start, membership, candidates, admin, ask)
+FEATURES = (start, membership, candidates, status, admin, ask)
 
 
 async def create_application(settings: Settings, *, token: str | None = None,

@@ -10,6 +10,8 @@ from bot.i18n import N_, Translator
 MENU: tuple[tuple[str, str], ...] = (
     ("hoi", N_("Ask about the admission procedure: /hoi question")),
     ("tiendo", N_("Where a candidate stands: /tiendo name")),
+    ("donvi", N_("How your unit is doing: steps, stalled, sources, quota")),
+    ("chitieu", N_("Quota progress of your units")),
     ("capnhat", N_("Record a completed step for a candidate")),
     ("them", N_("Add an outstanding candidate")),
     ("sua", N_("Correct a wrong entry")),

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     default_locale: Literal["vi", "en"] = "vi"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     invite_days: int = Field(default=7, ge=1, le=90)
+    stalled_weeks: int = Field(default=8, ge=1, le=104)
     demo_host: str = "127.0.0.1"
     demo_port: int = Field(default=8080, ge=0, le=65535)
     demo_database_path: Path = Path("data/demo.sqlite3")

@@ -84,8 +84,14 @@ async def for_scope(db: aiosqlite.Connection, scope: Scope, today: date, book: R
                     ) -> list[QuotaProgress]:
     """Progress of the current quotas of the units the asker has a role on; for a unit with
     no quota of its own, of the nearest units below it that have one."""
+    return await for_units(db, [unit for unit, _role in scope.roles], today, book)
+
+
+async def for_units(db: aiosqlite.Connection, unit_ids: list[int], today: date,
+                    book: RuleBook) -> list[QuotaProgress]:
+    """Current quota progress of these units, or of the nearest units below that have one."""
     results = []
-    for role_unit in dict.fromkeys(unit for unit, _role in scope.roles):
+    for role_unit in dict.fromkeys(unit_ids):
         for unit_id, rows in await _nearest_quotas(db, role_unit, today):
             unit = await get_unit(db, unit_id)
             cells = await subtree_ids(db, unit_id)

@@ -1,0 +1,86 @@
+"""/donvi and /chitieu: how a unit is doing — funnel, stalled candidates, segments, quota."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot import unit_status
+from bot.access import has_any_role
+from bot.i18n import Translator
+from bot.text import fold
+from handlers.ask import answer_quota, quota_text
+from handlers.context import BotContext
+from handlers.forms import reply, scope_of, today
+from handlers.render import SEGMENT_LABELS, stage_label
+from storage.access import units_in_scope
+
+MAX_UNITS = 3  # units reported in one /donvi reply
+MAX_STALLED = 10
+ALL_KINDS = ("province_committee", "commune_committee", "grassroots_committee", "cell",
+             "youth_base", "youth_branch")
+
+
+async def unit_report(update: Update, context: BotContext) -> None:
+    """/donvi [tên]: the asker's units, or the unit of theirs whose name matches."""
+    tr = context.tr
+    if update.effective_chat.type != update.effective_chat.PRIVATE:
+        await reply(update, tr.gettext("For privacy, please message me in a private chat "
+                                       "for this."))
+        return
+    services = context.services
+    scope = await scope_of(update, context)
+    if not has_any_role(scope):
+        await reply(update, tr.gettext(
+            "You have no role in any unit yet, so you cannot see or change candidates. "
+            "Please ask your cell secretary or an administrator to give you a role."))
+        return
+    wanted = fold(" ".join(context.args or []))
+    if wanted:
+        units = [u["id"] for u in await units_in_scope(services.db, scope, ALL_KINDS)
+                 if wanted in fold(u["name"])]
+        if not units:
+            await reply(update, tr.gettext("None of your units is called «{name}».",
+                                           name=" ".join(context.args)[:60]))
+            return
+    else:
+        units = list(dict.fromkeys(unit for unit, _role in scope.roles))
+    reports = [await unit_status.for_unit(services.db, unit, today(context), services.book,
+                                          services.settings.stalled_weeks)
+               for unit in units[:MAX_UNITS]]
+    await reply(update, "\n\n".join(report_text(tr, r) for r in reports))
+
+
+def report_text(tr: Translator, report: unit_status.UnitStatus) -> str:
+    """One unit's report, short enough for a phone."""
+    lines = [f"🏢 {report.unit_name}",
+             tr.ngettext("{count} person in the pipeline", "{count} people in the pipeline",
+                         report.in_pipeline)]
+    if report.funnel:
+        lines.append(tr.gettext("By step:"))
+        lines += [f"• {stage_label(tr, stage)}: {tr.number(n, 0)}"
+                  for stage, n in report.funnel.items()]
+    if report.stalled:
+        lines.append(tr.gettext("No new step for more than {weeks} weeks:",
+                                weeks=report.stalled_weeks))
+        lines += [f"• {row['full_name']} — {stage_label(tr, row['stage'])} "
+                  f"({tr.date(date.fromisoformat(row['event_date']))})"
+                  for row in report.stalled[:MAX_STALLED]]
+    else:
+        lines.append(tr.gettext("Nobody has waited more than {weeks} weeks for a step.",
+                                weeks=report.stalled_weeks))
+    if report.segments:
+        lines.append(tr.gettext("By source:"))
+        unknown = tr.gettext("not recorded")
+        lines += [f"• {tr.gettext(SEGMENT_LABELS[s]) if s else unknown}: {tr.number(n, 0)}"
+                  for s, n in report.segments.items()]
+    lines += [quota_text(tr, item) for item in report.quotas]
+    return "\n".join(lines)
+
+
+def register(application: Application) -> None:
+    """Add this module's handlers."""
+    application.add_handler(CommandHandler("donvi", unit_report))
+    application.add_handler(CommandHandler("chitieu", answer_quota))

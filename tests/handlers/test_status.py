@@ -1,0 +1,41 @@
+"""/donvi and /chitieu: a unit's funnel, stalled candidates, segments and quota."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storage import candidates, quotas
+from storage.db import open_database
+
+
+async def say(chat, user_id: int, text: str) -> str:
+    await chat.send(user_id, text)
+    [entry] = await chat.wait_for_bot_messages(user_id)
+    return entry["message"]["text"]
+
+
+async def test_unit_report_counts_steps_flags_stalled_and_shows_the_quota(
+        org, settings, bot_app, chat, lan, today):
+    db = await open_database(settings.database_path)
+    stalled = await candidates.add_candidate(db, "Ngô Văn Chậm", org.cell_a,
+                                             segment="residential")
+    await candidates.add_stage_event(db, stalled, "identified", today - timedelta(weeks=20))
+    await quotas.set_quota(db, org.cell_a, "term", today - timedelta(days=200),
+                           today + timedelta(days=165), 2)
+    await db.close()
+    report = await say(chat, lan.id, "/donvi")
+    assert report.startswith("🏢 Chi bộ thôn A")
+    # Mai (class done), Tuấn (decided), Chậm (identified) in the pipeline; Lan Anh is full.
+    assert "3 người đang trong quá trình bồi dưỡng, kết nạp" in report
+    assert "• Được công nhận đảng viên chính thức: 1" in report
+    assert "• Có quyết định kết nạp: 1" in report
+    assert "Quá 8 tuần chưa có bước mới:\n• Ngô Văn Chậm" in report
+    assert "Nguyễn Thị Mai —" not in report.split("Theo đối tượng")[0].split("tuần")[1]
+    assert "• Khu dân cư (thôn, tổ dân phố): 2" in report  # Mai and Chậm
+    assert "Chỉ tiêu 2, đã kết nạp 1" in report
+    assert "Chỉ tiêu 2, đã kết nạp 1" in await say(chat, lan.id, "/chitieu")
+
+
+async def test_unit_report_by_name_only_within_ones_units(org, bot_app, chat, lan):
+    assert "🏢 Chi bộ thôn A" in await say(chat, lan.id, "/donvi thon a")
+    assert "Không có đơn vị nào" in await say(chat, lan.id, "/donvi thon b")
