@@ -9,7 +9,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.i18n import N_
 from handlers.context import BotContext
-from handlers.forms import reply, scope_of
+from handlers.forms import refused_outside_private, reply, scope_of
 from storage.audit import recent_in_units
 
 ACTION_LABELS = {
@@ -27,9 +27,7 @@ LOG_LINES = 20
 async def audit_log(update: Update, context: BotContext) -> None:
     """/nhatky: the newest audit rows an administrator's role covers."""
     tr = context.tr
-    if update.effective_chat.type != update.effective_chat.PRIVATE:
-        await reply(update, tr.gettext("For privacy, please message me in a private chat "
-                                       "for this."))
+    if await refused_outside_private(update, context):
         return
     scope = await scope_of(update, context)
     if not scope.admin and not any(role == "admin" for _unit, role in scope.roles):

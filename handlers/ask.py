@@ -18,7 +18,7 @@ from bot.i18n import Translator
 from bot.membership import as_code
 from bot.knowledge.base import Entry
 from handlers.context import BotContext
-from handlers.forms import reply, scope_of, today
+from handlers.forms import refused_outside_private, reply, scope_of, today
 from handlers.membership import accept_code
 from handlers.render import SEGMENT_LABELS
 
@@ -130,9 +130,7 @@ def entry_text(tr: Translator, entry: Entry) -> str:
 async def answer_quota(update: Update, context: BotContext) -> None:
     """Target, admitted, % of target, pace and the NQ 21 norm for the asker's units."""
     tr = context.tr
-    if update.effective_chat.type != update.effective_chat.PRIVATE:
-        await reply(update, tr.gettext("For privacy, please message me in a private chat "
-                                       "for this."))
+    if await refused_outside_private(update, context):
         return
     services = context.services
     scope = await scope_of(update, context)

@@ -82,16 +82,8 @@ async def open_form(update: Update, context: BotContext) -> int:
     """The user typed a form's command (/them, /capnhat, /sua, /tiendo)."""
     command = update.effective_message.text.split()[0][1:].split("@")[0].lower()
     form = next(f for f in FORMS if f.command == command)
-    tr = context.tr
-    if update.effective_chat.type != update.effective_chat.PRIVATE:
-        await reply(update, tr.gettext("For privacy, please message me in a private chat "
-                                       "for this."))
-        return ConversationHandler.END
-    scope = await scope_of(update, context)
-    if not has_any_role(scope):
-        await reply(update, tr.gettext(
-            "You have no role in any unit yet, so you cannot see or change candidates. "
-            "Please ask your cell secretary or an administrator to give you a role."))
+    if await refused_outside_private(update, context) or \
+            await refused_without_role(update, context, await scope_of(update, context)):
         return ConversationHandler.END
     draft = await current_draft(update, context)
     if draft is not None and draft.form != form.name:
@@ -533,6 +525,25 @@ def _option_label(tr: Translator, view: OptionView) -> str:
 async def reply(update: Update, text: str, markup: Any = None) -> None:
     """Send to the chat the update came from."""
     await update.get_bot().send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+async def refused_outside_private(update: Update, context: BotContext) -> bool:
+    """Personal data and unit figures only in private chats: say so in a group."""
+    if update.effective_chat.type == update.effective_chat.PRIVATE:
+        return False
+    await reply(update, context.tr.gettext("For privacy, please message me in a private chat "
+                                           "for this."))
+    return True
+
+
+async def refused_without_role(update: Update, context: BotContext, scope: Scope) -> bool:
+    """Nothing to show someone whose roles cover no unit: say how to get one."""
+    if has_any_role(scope):
+        return False
+    await reply(update, context.tr.gettext(
+        "You have no role in any unit yet, so you cannot see or change candidates. "
+        "Please ask your cell secretary or an administrator to give you a role."))
+    return True
 
 
 def today(context: BotContext) -> date:

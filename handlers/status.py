@@ -8,12 +8,17 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot import unit_status
-from bot.access import has_any_role
 from bot.i18n import Translator
 from bot.text import fold
 from handlers.ask import answer_quota, quota_text
 from handlers.context import BotContext
-from handlers.forms import reply, scope_of, today
+from handlers.forms import (
+    refused_outside_private,
+    refused_without_role,
+    reply,
+    scope_of,
+    today,
+)
 from handlers.render import SEGMENT_LABELS, stage_label
 from storage.access import units_in_scope
 
@@ -26,16 +31,11 @@ ALL_KINDS = ("province_committee", "commune_committee", "grassroots_committee", 
 async def unit_report(update: Update, context: BotContext) -> None:
     """/donvi [tên]: the asker's units, or the unit of theirs whose name matches."""
     tr = context.tr
-    if update.effective_chat.type != update.effective_chat.PRIVATE:
-        await reply(update, tr.gettext("For privacy, please message me in a private chat "
-                                       "for this."))
+    if await refused_outside_private(update, context):
         return
     services = context.services
     scope = await scope_of(update, context)
-    if not has_any_role(scope):
-        await reply(update, tr.gettext(
-            "You have no role in any unit yet, so you cannot see or change candidates. "
-            "Please ask your cell secretary or an administrator to give you a role."))
+    if await refused_without_role(update, context, scope):
         return
     wanted = fold(" ".join(context.args or []))
     if wanted:
