@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from bot.i18n import N_
 
-FieldKind = Literal["name", "date", "text", "choice", "yes_no", "candidate"]
+FieldKind = Literal["name", "date", "text", "choice", "candidate", "number"]
 
 # Sanity bounds for a typed birth date: catches typos like 2/3/2026 or 1/1/1920.
 # (The Party's own age rules — 18 at the vote, 60 — live in the rule book.)
@@ -56,6 +56,7 @@ class FormDef:
     fields: tuple[FieldDef, ...]
     submit: str
     confirm: bool = True
+    subcommand: str | None = None  # `/chitieu dat`: the word after the command opens it
 
     def field(self, name: str) -> FieldDef:
         """The field called `name`."""
@@ -211,8 +212,28 @@ REMOVE_ROLE = FormDef(
     ),
 )
 
+MAX_QUOTA_TARGET = 100_000
+
+SET_QUOTA = FormDef(
+    name="set_quota",
+    command="chitieu",
+    subcommand="dat",
+    title=N_("Set a quota"),
+    submit="set_quota",
+    fields=(
+        FieldDef("unit_id", N_("Quota for which unit?"), "choice", choices="invite_units",
+                 label=N_("Unit")),
+        FieldDef("period", N_("For which period?"), "choice", choices="quota_periods",
+                 label=N_("Period")),
+        FieldDef("segment", N_("Only for one source? (/skip: everyone)"), "choice",
+                 choices=SEGMENTS, required=False, label=N_("Source")),
+        FieldDef("target", N_("How many new members is the target?"), "number",
+                 max_length=MAX_QUOTA_TARGET, label=N_("Target")),
+    ),
+)
+
 FORMS: tuple[FormDef, ...] = (ADD_CANDIDATE, RECORD_STAGE, CORRECT_ENTRY, STATUS, HISTORY,
-                              INVITE, REMOVE_ROLE)
+                              INVITE, REMOVE_ROLE, SET_QUOTA)
 
 
 def is_asked(field: FieldDef, answers: Mapping[str, Any]) -> bool:

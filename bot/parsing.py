@@ -252,3 +252,12 @@ def parse_free_text(text: str, max_length: int) -> str | None:
     if not cleaned or len(cleaned) > max_length:
         return None
     return cleaned
+
+
+def parse_count(text: str, maximum: int) -> int | None:
+    """A whole number 0..maximum as people type it (`12`, `1.200`, `1 200`), else None."""
+    digits = re.sub(r"[\s.,]", "", unicodedata.normalize("NFKC", text or ""))
+    if not digits.isdigit() or len(digits) > 9:
+        return None
+    value = int(digits)
+    return value if value <= maximum else None

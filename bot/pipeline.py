@@ -46,6 +46,7 @@ class OptionView:
     label: str
     is_stage: bool = False
     is_role: bool = False
+    is_period: bool = False  # `year:2026` / `term:2025`, worded by the caller
     role_suffix: str | None = None  # a role code worded after the label
     on: date | None = None
 

@@ -14,7 +14,8 @@ import aiosqlite
 
 from bot.rules.book import RuleBook, Source
 from bot.text import fold
-from storage import quotas
+from storage import audit, quotas
+from storage.db import transaction
 from storage.access import Scope
 from storage.units import children, get_unit, subtree_ids
 
@@ -120,3 +121,33 @@ async def _nearest_quotas(db: aiosqlite.Connection, unit_id: int, today: date
                 below += [child["id"] for child in await children(db, current)]
         level = below
     return found
+
+
+TERM_YEARS = 5
+FIRST_TERM_START = 2020  # Party congress terms: 2020–2025, 2025–2030, ...
+
+
+def period_choices(today: date) -> list[str]:
+    """Periods a quota can be set for: this year, next year, the current term."""
+    term = today.year - (today.year - FIRST_TERM_START) % TERM_YEARS
+    return [f"year:{today.year}", f"year:{today.year + 1}", f"term:{term}"]
+
+
+def period_bounds(value: str) -> tuple[str, date, date]:
+    """`year:2026` → ("year", 01/01/2026, 31/12/2026); `term:2025` → 2025–2030."""
+    kind, _, year_text = value.partition(":")
+    year = int(year_text)
+    last = year if kind == "year" else year + TERM_YEARS
+    return kind, date(year, 1, 1), date(last, 12, 31)
+
+
+async def save_target(db: aiosqlite.Connection, allowed_units: set[int], person_id: int | None,
+                      unit_id: int, period: str, segment: str | None, target: int) -> None:
+    """Set a unit's target if the asker manages the unit (else PermissionError)."""
+    if unit_id not in allowed_units:
+        raise PermissionError(unit_id)
+    kind, start, end = period_bounds(period)
+    async with transaction(db):
+        await quotas.set_quota(db, unit_id, kind, start, end, target, segment)
+        await audit.record(db, person_id, "quota.set", "unit", unit_id,
+                           {"period": period, "segment": segment, "target": target})

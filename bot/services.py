@@ -13,6 +13,7 @@ from bot.i18n import I18n
 from bot.knowledge.index import KnowledgeIndex
 from bot.membership import Membership, role_key
 from bot.pipeline import OptionView, Pipeline
+from bot.quotas import period_choices
 from bot.rules.book import RuleBook
 from bot.rules.calendar import WorkingCalendar
 from storage.access import Scope, scope_for
@@ -48,6 +49,10 @@ class Services:
             return [OptionView(role_key(r), f"{r['full_name']} — {r['unit_name']}",
                                role_suffix=r["role"])
                     for r in await self.membership.removable_roles(scope)]
+        if provider == "quota_periods":
+            today = self.clock().astimezone(self.settings.tz).date()
+            return [OptionView(value, value, is_period=True)
+                    for value in period_choices(today)]
         if provider == "invite_roles":
             return [OptionView(role, role, is_role=True)
                     for role in self.membership.grantable_roles(scope)]

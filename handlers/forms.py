@@ -37,10 +37,12 @@ from bot.forms import (
 )
 from bot.access import has_any_role
 from bot.i18n import Translator
+from bot.text import fold
 from bot.parsing import (
     Option,
     control_word,
     match_option,
+    parse_count,
     parse_date,
     parse_free_text,
     parse_full_name,
@@ -80,8 +82,7 @@ class DraftFilter(filters.MessageFilter):
 
 async def open_form(update: Update, context: BotContext) -> int:
     """The user typed a form's command (/them, /capnhat, /sua, /tiendo)."""
-    command = update.effective_message.text.split()[0][1:].split("@")[0].lower()
-    form = next(f for f in FORMS if f.command == command)
+    form, argument = form_for_command(update.effective_message.text)
     if await refused_outside_private(update, context) or \
             await refused_without_role(update, context, await scope_of(update, context)):
         return ConversationHandler.END
@@ -92,7 +93,6 @@ async def open_form(update: Update, context: BotContext) -> int:
     draft = Draft(update.effective_user.id, update.effective_chat.id, form.name,
                   form.fields[0].name, {}, now, now)
     await store(context, draft)
-    argument = update.effective_message.text.partition(" ")[2].strip()
     if argument:
         return await take_answer(update, context, draft, argument)
     first = form.fields[0]
@@ -100,6 +100,17 @@ async def open_form(update: Update, context: BotContext) -> int:
         return await nothing_to_choose(update, context, first, "")
     await ask(update, context, draft)
     return ANSWERING
+
+
+def form_for_command(text: str) -> tuple[FormDef, str]:
+    """The form a command opens (`/chitieu dat` opens SET_QUOTA) and what follows it."""
+    command, _, rest = text.partition(" ")
+    name = command[1:].split("@")[0].lower()
+    first, _, after = rest.strip().partition(" ")
+    for form in FORMS:
+        if form.command == name and form.subcommand and fold(first) == form.subcommand:
+            return form, after.strip()
+    return next(f for f in FORMS if f.command == name and not f.subcommand), rest.strip()
 
 
 async def on_text(update: Update, context: BotContext) -> int:
@@ -220,6 +231,12 @@ async def parse_answer(update: Update, context: BotContext, draft: Draft, field:
         value = parse_free_text(text, field.max_length)
         error = tr.gettext("Please type a short text (at most {count} characters).",
                            count=field.max_length)
+    elif field.kind == "number":
+        value = parse_count(text, field.max_length)
+        error = tr.gettext("Please type a whole number from 0 to {count}.",
+                           count=tr.number(field.max_length, 0))
+        if value is not None:
+            return value, tr.number(value, 0)
     elif field.kind == "candidate":
         return await pick_candidate(update, context, draft, text)
     else:
@@ -400,9 +417,9 @@ async def answer_resume(update: Update, context: BotContext, draft: Draft, text:
 
 async def submit(update: Update, context: BotContext, draft: Draft) -> int:
     """Save through the pipeline and tell the user what happened."""
-    from handlers import candidates, membership  # they build on this module
+    from handlers import candidates, membership, status  # they build on this module
 
-    submitters = {**candidates.SUBMITTERS, **membership.SUBMITTERS}
+    submitters = {**candidates.SUBMITTERS, **membership.SUBMITTERS, **status.SUBMITTERS}
     try:
         await submitters[form_by_name(draft.form).submit](update, context, draft)
     except AccessDenied:
@@ -514,6 +531,7 @@ async def field_options(context: BotContext, draft: Draft, field: FieldDef
 def _option_label(tr: Translator, view: OptionView) -> str:
     label = render.stage_label(tr, view.label) if view.is_stage else view.label
     label = render.role_label(tr, view.label) if view.is_role else label
+    label = render.period_label(tr, view.value) if view.is_period else label
     if view.role_suffix:
         label += f" ({render.role_label(tr, view.role_suffix).lower()})"
     return f"{label} — {tr.date(view.on)}" if view.on else label
@@ -603,7 +621,11 @@ def _finding_from_json(data: dict[str, Any], book: RuleBook) -> Finding:
 
 def register(application: Application, draft_keys: set[tuple[int, int]]) -> None:
     """One ConversationHandler for every form, persistent, private chats only."""
-    commands = [form.command for form in FORMS]
+    commands = sorted({form.command for form in FORMS if not form.subcommand})
+    with_subcommand = [
+        CommandHandler(form.command, open_form, filters=filters.Regex(
+            rf"(?i)^/{form.command}(@\S+)?\s+{form.subcommand}\b"))
+        for form in FORMS if form.subcommand]
     answer = filters.TEXT & ~filters.COMMAND & PRIVATE
     controls = ["back", "skip", "cancel"]
     button = CallbackQueryHandler(on_button, pattern=rf"^{CALLBACK}\|")
@@ -613,6 +635,7 @@ def register(application: Application, draft_keys: set[tuple[int, int]]) -> None
         warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
         conversation = ConversationHandler(
             entry_points=[
+                *with_subcommand,
                 CommandHandler(commands, open_form),
                 MessageHandler(answer & DraftFilter(draft_keys), on_text),
                 button,
@@ -620,7 +643,7 @@ def register(application: Application, draft_keys: set[tuple[int, int]]) -> None
             states={ANSWERING: [MessageHandler(answer, on_text),
                                 CommandHandler(controls, on_control, filters=PRIVATE),
                                 button]},
-            fallbacks=[CommandHandler(commands, busy_elsewhere)],
+            fallbacks=[*with_subcommand, CommandHandler(commands, busy_elsewhere)],
             name="forms",
             persistent=True,
             allow_reentry=False,

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.i18n import N_, Translator
 from bot.pipeline import StatusView
+from bot.quotas import period_bounds
 from bot.rules.book import Source
 from bot.rules.evaluate import Deadline, Finding
 
@@ -109,6 +110,14 @@ def stage_label(tr: Translator, code: str | None) -> str:
     if code is None:
         return tr.gettext("not started")
     return tr.gettext(STAGE_LABELS.get(code, code))
+
+
+def period_label(tr: Translator, value: str) -> str:
+    """`year:2026` → "năm 2026", `term:2025` → "nhiệm kỳ 2025–2030"."""
+    kind, start, end = period_bounds(value)
+    if kind == "year":
+        return tr.gettext("year {year}", year=start.year)
+    return tr.gettext("term {start}–{end}", start=start.year, end=end.year)
 
 
 def role_label(tr: Translator, code: str) -> str:

@@ -7,7 +7,7 @@ from datetime import date
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot import unit_status
+from bot import quotas, unit_status
 from bot.i18n import Translator
 from bot.text import fold
 from handlers.ask import answer_quota, quota_text
@@ -21,6 +21,7 @@ from handlers.forms import (
 )
 from handlers.render import SEGMENT_LABELS, stage_label
 from storage.access import units_in_scope
+from storage.drafts import Draft
 
 MAX_UNITS = 3  # units reported in one /donvi reply
 MAX_STALLED = 10
@@ -78,6 +79,27 @@ def report_text(tr: Translator, report: unit_status.UnitStatus) -> str:
                   for s, n in report.segments.items()]
     lines += [quota_text(tr, item) for item in report.quotas]
     return "\n".join(lines)
+
+
+async def set_quota(update: Update, context: BotContext, draft: Draft) -> None:
+    """The /chitieu dat form was confirmed: save the target."""
+    tr = context.tr
+    services = context.services
+    scope = await scope_of(update, context)
+    answers = draft.answers
+    allowed = {u["id"] for u in await services.membership.invitable_units(scope)}
+    try:
+        await quotas.save_target(services.db, allowed, scope.person_id, int(answers["unit_id"]),
+                                 answers["period"], answers.get("segment"),
+                                 int(answers["target"]))
+    except PermissionError:
+        await reply(update, tr.gettext("Your roles do not let you set a quota for this unit. "
+                                       "Nothing was saved."))
+        return
+    await reply(update, tr.gettext("Saved. Type /chitieu to see the progress."))
+
+
+SUBMITTERS = {"set_quota": set_quota}
 
 
 def register(application: Application) -> None:

@@ -39,3 +39,29 @@ async def test_unit_report_counts_steps_flags_stalled_and_shows_the_quota(
 async def test_unit_report_by_name_only_within_ones_units(org, bot_app, chat, lan):
     assert "🏢 Chi bộ thôn A" in await say(chat, lan.id, "/donvi thon a")
     assert "Không có đơn vị nào" in await say(chat, lan.id, "/donvi thon b")
+
+
+async def test_a_secretary_sets_a_quota_by_chat_and_sees_its_progress(org, bot_app, chat, lan,
+                                                                       settings, today):
+    import sqlite3
+
+    units = await say(chat, lan.id, "/chitieu dat")
+    assert "Đặt chỉ tiêu" in units and "1. Chi bộ thôn A" in units
+    periods = await say(chat, lan.id, "1")
+    assert f"1. năm {today.year}" in periods and f"2. năm {today.year + 1}" in periods
+    await say(chat, lan.id, "1")
+    await say(chat, lan.id, "/skip")
+    await chat.send(lan.id, "mười")  # not a number: asked again, nothing lost
+    [refusal, _again] = await chat.wait_for_bot_messages(lan.id, count=2)
+    assert "số nguyên" in refusal["message"]["text"]
+    summary = await say(chat, lan.id, "5")
+    assert f"năm {today.year}" in summary and "Chỉ tiêu: 5" in summary
+    assert "Đã lưu" in await say(chat, lan.id, "lưu")
+    with sqlite3.connect(settings.database_path) as db:
+        assert db.execute("select unit_id, period_kind, target, segment from quotas").fetchall() \
+            == [(org.cell_a, "year", 5, None)]
+    assert f"📊 Chi bộ thôn A — năm {today.year}" in await say(chat, lan.id, "/chitieu")
+
+
+async def test_a_plain_member_cannot_set_quotas(org, bot_app, chat, minh):
+    assert "Không có lựa chọn nào" in await say(chat, minh.id, "/chitieu dat")
