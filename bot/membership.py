@@ -19,7 +19,7 @@ import aiosqlite
 from storage import audit, invites, people
 from storage.access import Scope, units_in_scope
 from storage.db import transaction
-from storage.units import get_unit, list_units, subtree_ids
+from storage.units import UNIT_KINDS, get_unit, list_units, subtree_ids
 
 ROLES = ("member", "cell_deputy", "cell_secretary", "youth_deputy", "youth_secretary", "admin")
 MANAGING_ROLES = frozenset(ROLES) - {"member"}
@@ -67,7 +67,7 @@ class Membership:
             if role in MANAGING_ROLES:
                 ids.update(await subtree_ids(self.db, unit_id))
         return await units_in_scope(self.db, Scope(scope.person_id, scope.roles,
-                                                   frozenset(ids)), _ALL_KINDS)
+                                                   frozenset(ids)), UNIT_KINDS)
 
     @staticmethod
     def grantable_roles(scope: Scope) -> tuple[str, ...]:
@@ -151,6 +151,3 @@ def role_key(row: dict[str, Any]) -> str:
     """A role held, as one form value: `person:unit:role`."""
     return f"{row['person_id']}:{row['unit_id']}:{row['role']}"
 
-
-_ALL_KINDS = ("province_committee", "commune_committee", "grassroots_committee", "cell",
-              "youth_base", "youth_branch")

@@ -22,11 +22,10 @@ from handlers.forms import (
 from handlers.render import SEGMENT_LABELS, stage_label
 from storage.access import units_in_scope
 from storage.drafts import Draft
+from storage.units import UNIT_KINDS
 
 MAX_UNITS = 3  # units reported in one /donvi reply
 MAX_STALLED = 10
-ALL_KINDS = ("province_committee", "commune_committee", "grassroots_committee", "cell",
-             "youth_base", "youth_branch")
 
 
 async def unit_report(update: Update, context: BotContext) -> None:
@@ -40,7 +39,7 @@ async def unit_report(update: Update, context: BotContext) -> None:
         return
     wanted = fold(" ".join(context.args or []))
     if wanted:
-        units = [u["id"] for u in await units_in_scope(services.db, scope, ALL_KINDS)
+        units = [u["id"] for u in await units_in_scope(services.db, scope, UNIT_KINDS)
                  if wanted in fold(u["name"])]
         if not units:
             await reply(update, tr.gettext("None of your units is called «{name}».",
