@@ -92,14 +92,10 @@ async def open_form(update: Update, context: BotContext) -> int:
     now = context.services.clock()
     draft = Draft(update.effective_user.id, update.effective_chat.id, form.name,
                   form.fields[0].name, {}, now, now)
-    await store(context, draft)
-    if argument:
+    if argument:  # `/tiendo mai`: the argument answers the first question
+        await store(context, draft)
         return await take_answer(update, context, draft, argument)
-    first = form.fields[0]
-    if first.kind == "choice" and not await field_options(context, draft, first):
-        return await nothing_to_choose(update, context, first, "")
-    await ask(update, context, draft)
-    return ANSWERING
+    return await advance(update, context, draft, None)
 
 
 def form_for_command(text: str) -> tuple[FormDef, str]:
@@ -299,17 +295,17 @@ def _born(tr: Translator, candidate: dict[str, Any]) -> str:
     return tr.gettext("born {date}", date=tr.date(date.fromisoformat(birth))) if birth else "?"
 
 
-async def advance(update: Update, context: BotContext, draft: Draft, after: str,
+async def advance(update: Update, context: BotContext, draft: Draft, after: str | None,
                   intro: str = "") -> int:
-    """Save the draft and ask the next question (after `intro`), or confirm, or submit."""
+    """Save the draft and ask the question after `after` (None: the first), or confirm, or
+    submit. A choice with nothing to choose is skipped if optional, else ends the form."""
     form = form_by_name(draft.form)
     following = next_field(form, draft.answers, after)
-    while following is not None and following.kind == "choice" and not following.required \
+    while following is not None and following.kind == "choice" \
             and not await field_options(context, draft, following):
-        following = next_field(form, draft.answers, following.name)  # nothing to choose
-    if following is not None and following.kind == "choice" \
-            and not await field_options(context, draft, following):
-        return await nothing_to_choose(update, context, following, intro)
+        if following.required:
+            return await nothing_to_choose(update, context, following, intro)
+        following = next_field(form, draft.answers, following.name)
     if following is not None or form.confirm:
         draft = replace(draft, step=following.name if following else CONFIRM_STEP)
         await store(context, draft)
