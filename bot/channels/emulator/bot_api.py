@@ -174,6 +174,24 @@ def _text_content(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
     return content, extras
 
 
+def _caption_content(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A caption parsed like Telegram: `{"caption"?, "caption_entities"?}` and the extras."""
+    caption, entities, extras = _format(
+        params.get("caption"),
+        params.get("parse_mode"),
+        params.get("caption_entities"),
+        limit=MAX_CAPTION_LENGTH,
+        too_long="message caption is too long",
+        empty=None,
+    )
+    content: dict[str, Any] = {}
+    if caption:
+        content["caption"] = caption
+    if entities:
+        content["caption_entities"] = entities
+    return content, extras
+
+
 def _format(
     text: Any,
     parse_mode: Any,
@@ -334,22 +352,10 @@ class BotApi:
     def edit_message_caption(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> dict:
         """editMessageCaption(chat_id, message_id, caption, parse_mode, reply_markup)."""
         self._reject_inline(params)
-        caption, entities, extras = _format(
-            params.get("caption"),
-            params.get("parse_mode"),
-            params.get("caption_entities"),
-            limit=MAX_CAPTION_LENGTH,
-            too_long="message caption is too long",
-            empty=None,
-        )
+        changes, extras = _caption_content(params)
         self._require_content(
             params, ("document", "photo"), "there is no caption in the message to edit"
         )
-        changes: dict[str, Any] = {}
-        if caption:
-            changes["caption"] = caption
-        if entities:
-            changes["caption_entities"] = entities
         return self.state.bot_edit(
             params.get("chat_id"),
             params.get("message_id"),
@@ -424,18 +430,8 @@ class BotApi:
         return stored.to_file()
 
     def _send_media(self, params: dict[str, Any], content: dict[str, Any]) -> dict:
-        caption, entities, extras = _format(
-            params.get("caption"),
-            params.get("parse_mode"),
-            params.get("caption_entities"),
-            limit=MAX_CAPTION_LENGTH,
-            too_long="message caption is too long",
-            empty=None,
-        )
-        if caption:
-            content["caption"] = caption
-        if entities:
-            content["caption_entities"] = entities
+        caption, extras = _caption_content(params)
+        content.update(caption)
         return self.state.bot_send(
             params.get("chat_id"),
             content,
