@@ -23,8 +23,10 @@ from bot import unit_status
 from bot.pipeline import Pipeline
 from bot.rules.book import load_rulebook
 from bot.rules.calendar import WorkingCalendar
+from bot.rules.evaluate import stage_ranking
 from storage import units
 from storage.access import Scope
+from storage.current import sync_stage_ranking
 from storage.db import open_database
 from storage.quotas import set_quota
 
@@ -41,6 +43,7 @@ TODAY = date(2026, 11, 23)
 async def build(path: Path):
     """The database: units by the repository, candidates and events by SQL in bulk."""
     db = await open_database(path)
+    await sync_stage_ranking(db, stage_ranking(load_rulebook()))  # as the app does at start
     province = await units.add_unit(db, "province_committee", "Tỉnh")
     communes = [await units.add_unit(db, "commune_committee", f"Xã {i}", province)
                 for i in range(COMMUNES)]

@@ -26,9 +26,11 @@ from bot.membership import Membership
 from bot.pipeline import Pipeline
 from bot.rules.book import RuleBook, load_rulebook
 from bot.rules.calendar import WorkingCalendar
+from bot.rules.evaluate import stage_ranking
 from bot.services import Services, utc_now
 from handlers import admin, ask, candidates, errors, fallback, forms, membership, start, status
 from handlers.context import SERVICES_KEY, BotContext, install_services
+from storage.current import sync_stage_ranking
 from storage.db import open_database
 from storage.drafts import draft_keys
 from storage.persistence import SQLitePersistence
@@ -52,6 +54,7 @@ async def create_application(settings: Settings, *, token: str | None = None,
     """
     db = await open_database(settings.database_path)
     book = load_rulebook()
+    await sync_stage_ranking(db, stage_ranking(book))
     calendar = WorkingCalendar()
     services = Services(
         settings=settings, db=db, i18n=I18n(settings.default_locale, settings.tz),

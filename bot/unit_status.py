@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -11,8 +11,10 @@ import aiosqlite
 
 from bot import quotas
 from bot.rules.book import RuleBook
-from storage.reports import current_stages
+from storage import reports
 from storage.units import get_unit, subtree_ids
+
+MAX_STALLED = 10  # stalled candidates named in a report; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -22,47 +24,36 @@ class UnitStatus:
     unit_name: str
     funnel: dict[str, int]  # stage -> candidates standing there (pipeline order)
     in_pipeline: int
-    stalled: list[dict[str, Any]]  # oldest first
+    stalled_count: int
+    stalled: list[dict[str, Any]]  # the longest waiting first, at most MAX_STALLED
     stalled_weeks: int
     segments: dict[str | None, int]
     quotas: list[quotas.QuotaProgress]
 
 
-def funnel(current: list[dict[str, Any]], order: list[str]) -> dict[str, int]:
-    """How many candidates stand at each stage, in pipeline order then outcomes."""
-    counts: dict[str, int] = {}
-    for row in current:
-        counts[row["stage"]] = counts.get(row["stage"], 0) + 1
+def funnel(counts: Mapping[str, int], order: list[str]) -> dict[str, int]:
+    """Stage counts in pipeline order, then outcomes and unknown stages."""
     rank = {stage: i for i, stage in enumerate(order)}
-    return dict(sorted(counts.items(), key=lambda item: rank.get(item[0], len(order))))
+    return dict(sorted(counts.items(), key=lambda item: (rank.get(item[0], len(order)),
+                                                         item[0])))
 
 
-def stalled(current: list[dict[str, Any]], before: date, finished: Collection[str]
-            ) -> list[dict[str, Any]]:
-    """Candidates still in the pipeline whose last step is older than `before`, oldest first."""
-    waiting = [row for row in current
-               if row["stage"] not in finished and row["event_date"] < before.isoformat()]
-    return sorted(waiting, key=lambda row: row["event_date"])
-
-
-def by_segment(current: list[dict[str, Any]], finished: Collection[str]
-               ) -> dict[str | None, int]:
-    """Candidates still in the pipeline, per source segment (None: not recorded)."""
-    counts: dict[str | None, int] = {}
-    for row in current:
-        if row["stage"] not in finished:
-            counts[row["segment"]] = counts.get(row["segment"], 0) + 1
-    return counts
+def finished_stages(book: RuleBook) -> set[str]:
+    """Stages after which a candidate is no longer in the pipeline."""
+    return {*book.terminal_codes(), book.final_stage()}
 
 
 async def for_unit(db: aiosqlite.Connection, unit_id: int, today: date, book: RuleBook,
                    stalled_weeks: int) -> UnitStatus:
     """Everything /donvi shows about one unit (and the units below it)."""
     unit = await get_unit(db, unit_id)
-    current = await current_stages(db, await subtree_ids(db, unit_id))
-    finished = {*book.terminal_codes(), book.final_stage()}
-    waiting = stalled(current, today - timedelta(weeks=stalled_weeks), finished)
+    units = await subtree_ids(db, unit_id)
+    finished = finished_stages(book)
+    counts = await reports.stage_counts(db, units)
+    stalled_count, waiting = await reports.stalled(
+        db, units, finished, today - timedelta(weeks=stalled_weeks), MAX_STALLED)
     progress = await quotas.for_units(db, [unit_id], today, book)
-    return UnitStatus(unit["name"], funnel(current, book.pipeline_codes()),
-                      sum(1 for row in current if row["stage"] not in finished), waiting,
-                      stalled_weeks, by_segment(current, finished), progress)
+    return UnitStatus(unit["name"], funnel(counts, book.pipeline_codes()),
+                      sum(n for stage, n in counts.items() if stage not in finished),
+                      stalled_count, waiting, stalled_weeks,
+                      await reports.segment_counts(db, units, finished), progress)

@@ -25,7 +25,6 @@ from storage.drafts import Draft
 from storage.units import UNIT_KINDS
 
 MAX_UNITS = 3  # units reported in one /donvi reply
-MAX_STALLED = 10
 
 
 async def unit_report(update: Update, context: BotContext) -> None:
@@ -67,7 +66,11 @@ def report_text(tr: Translator, report: unit_status.UnitStatus) -> str:
                                 weeks=report.stalled_weeks))
         lines += [f"• {row['full_name']} — {stage_label(tr, row['stage'])} "
                   f"({tr.date(date.fromisoformat(row['event_date']))})"
-                  for row in report.stalled[:MAX_STALLED]]
+                  for row in report.stalled]
+        if report.stalled_count > len(report.stalled):
+            rest = report.stalled_count - len(report.stalled)
+            lines.append(tr.ngettext("…and {count} more person", "…and {count} more people",
+                                     rest))
     else:
         lines.append(tr.gettext("Nobody has waited more than {weeks} weeks for a step.",
                                 weeks=report.stalled_weeks))

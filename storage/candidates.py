@@ -119,28 +119,6 @@ async def events_of(conn: aiosqlite.Connection, candidate_id: int) -> list[dict[
     return [dict(row) for row in rows]
 
 
-async def current_event(conn: aiosqlite.Connection, candidate_id: int) -> dict[str, Any] | None:
-    """Return the latest event by (event_date, id) that was not superseded, or None."""
-    async with conn.execute(
-        """
-        SELECT * FROM stage_events AS e
-        WHERE e.candidate_id = ?
-          AND NOT EXISTS (SELECT 1 FROM stage_events AS s WHERE s.supersedes_id = e.id)
-        ORDER BY e.event_date DESC, e.id DESC
-        LIMIT 1
-        """,
-        (candidate_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return dict(row) if row else None
-
-
-async def current_stage(conn: aiosqlite.Connection, candidate_id: int) -> str | None:
-    """Return the stage of the candidate's current event, or None."""
-    event = await current_event(conn, candidate_id)
-    return event["stage"] if event else None
-
-
 async def effective_events(
     conn: aiosqlite.Connection, candidate_id: int
 ) -> list[dict[str, Any]]:
@@ -162,6 +140,7 @@ WITH scope (id) AS (SELECT value FROM json_each(:units)),
      words (word) AS (SELECT value FROM json_each(:words)),
      hits AS (
         SELECT c.id, c.full_name, c.name_folded, c.birth_date, c.cell_id, c.youth_branch_id,
+               c.current_stage, c.current_stage_date,
                c.name_folded = :query AS exact,
                EXISTS (SELECT 1 FROM words
                        WHERE substr(' ' || c.name_folded, -length(word) - 1) = ' ' || word)
@@ -174,15 +153,9 @@ WITH scope (id) AS (SELECT value FROM json_each(:units)),
         LIMIT :limit
      )
 SELECT h.id, h.full_name, h.birth_date, h.cell_id, u.name AS cell_name, h.youth_branch_id,
-       e.id AS stage_event_id, e.stage, e.event_date AS stage_date
+       h.current_stage AS stage, h.current_stage_date AS stage_date
 FROM hits AS h
 JOIN units AS u ON u.id = h.cell_id
-LEFT JOIN stage_events AS e ON e.id = (
-    SELECT x.id FROM stage_events AS x
-    WHERE x.candidate_id = h.id
-      AND NOT EXISTS (SELECT 1 FROM stage_events AS s WHERE s.supersedes_id = x.id)
-    ORDER BY x.event_date DESC, x.id DESC
-    LIMIT 1)
 ORDER BY h.exact DESC, h.given_name DESC, h.name_folded, h.id
 """
 
@@ -199,8 +172,8 @@ async def search_candidates(
 
     Exact folded matches come first, then names whose given name (last word) is a
     query word, then the rest alphabetically. Each row has id, full_name,
-    birth_date, cell_id, cell_name, youth_branch_id and the current stage
-    (stage_event_id, stage, stage_date; None without events).
+    birth_date, cell_id, cell_name, youth_branch_id and the current stage (stage,
+    stage_date; None without events), as kept by storage/current.py.
     """
     folded = fold(query)
     if not folded or not unit_ids or limit <= 0:

@@ -1,38 +1,62 @@
-"""Where the candidates of a set of units stand, for unit reports.
+"""Where the candidates of a set of units stand, counted in SQL for unit reports.
 
-A candidate's current stage is its latest effective (not superseded) event, by date then
-by the order it was recorded.
+A candidate's current stage is the one kept on its row (see storage/current.py: the rule
+book's definition, maintained by a trigger on every new stage event). A candidate belongs
+to the units when its cell or its youth branch is one of them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
+from datetime import date
 from typing import Any
 
 import aiosqlite
 
-_CURRENT = """
-    WITH effective AS (
-        SELECT e.id, e.candidate_id, e.stage, e.event_date FROM stage_events AS e
-        JOIN candidates AS c ON c.id = e.candidate_id
-        WHERE (c.cell_id IN ({marks}) OR c.youth_branch_id IN ({marks}))
-          AND NOT EXISTS (SELECT 1 FROM stage_events AS s WHERE s.supersedes_id = e.id)
-    ), ranked AS (
-        SELECT *, row_number() OVER (PARTITION BY candidate_id
-                                     ORDER BY event_date DESC, id DESC) AS position
-        FROM effective
-    )
-    SELECT r.candidate_id, r.stage, r.event_date, c.full_name, c.segment
-    FROM ranked AS r JOIN candidates AS c ON c.id = r.candidate_id
-    WHERE r.position = 1
+_IN_UNITS = """
+    current_stage IS NOT NULL
+    AND (cell_id IN (SELECT value FROM json_each(:units))
+         OR youth_branch_id IN (SELECT value FROM json_each(:units)))
 """
+_OPEN = "current_stage NOT IN (SELECT value FROM json_each(:finished))"
 
 
-async def current_stages(conn: aiosqlite.Connection, unit_ids: Collection[int]
-                         ) -> list[dict[str, Any]]:
-    """Each candidate of these units with its current stage, its date and segment."""
-    if not unit_ids:
-        return []
-    marks = ",".join("?" * len(unit_ids))
-    rows = await conn.execute_fetchall(_CURRENT.format(marks=marks), [*unit_ids, *unit_ids])
-    return [dict(row) for row in rows]
+def _params(unit_ids: Collection[int], finished: Collection[str] = (), **more: Any
+            ) -> dict[str, Any]:
+    return {"units": json.dumps(sorted({int(u) for u in unit_ids})),
+            "finished": json.dumps(sorted(finished)), **more}
+
+
+async def stage_counts(conn: aiosqlite.Connection, unit_ids: Collection[int]
+                       ) -> dict[str, int]:
+    """How many candidates of these units stand at each stage."""
+    rows = await conn.execute_fetchall(
+        f"SELECT current_stage, count(*) FROM candidates WHERE {_IN_UNITS} "
+        "GROUP BY current_stage", _params(unit_ids))
+    return {row[0]: row[1] for row in rows}
+
+
+async def segment_counts(conn: aiosqlite.Connection, unit_ids: Collection[int],
+                         finished: Collection[str]) -> dict[str | None, int]:
+    """Candidates still in the pipeline per source segment (None: not recorded)."""
+    rows = await conn.execute_fetchall(
+        f"SELECT segment, count(*) FROM candidates WHERE {_IN_UNITS} AND {_OPEN} "
+        "GROUP BY segment ORDER BY count(*) DESC, segment", _params(unit_ids, finished))
+    return {row[0]: row[1] for row in rows}
+
+
+async def stalled(conn: aiosqlite.Connection, unit_ids: Collection[int],
+                  finished: Collection[str], before: date, limit: int
+                  ) -> tuple[int, list[dict[str, Any]]]:
+    """Candidates still in the pipeline whose last step is older than `before`: how many,
+    and the `limit` who waited longest (id, full_name, stage, event_date)."""
+    params = _params(unit_ids, finished, before=before.isoformat(), limit=limit)
+    where = f"{_IN_UNITS} AND {_OPEN} AND current_stage_date < :before"
+    [(count,)] = await conn.execute_fetchall(
+        f"SELECT count(*) FROM candidates WHERE {where}", params)
+    rows = await conn.execute_fetchall(
+        f"""SELECT id, full_name, current_stage AS stage, current_stage_date AS event_date
+            FROM candidates WHERE {where}
+            ORDER BY current_stage_date, id LIMIT :limit""", params)
+    return count, [dict(row) for row in rows]

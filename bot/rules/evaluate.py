@@ -165,16 +165,24 @@ def _finished(book: RuleBook, done: set[str]) -> bool:
     return book.final_stage() in done or any(code in done for code in book.terminal_codes())
 
 
+def stage_ranking(book: RuleBook) -> dict[str, tuple[int, int]]:
+    """`stage -> (ends, order)`: 2 for a terminal outcome, 1 for the final stage, else 0.
+
+    The current stage is the recorded stage with the highest (ends, latest date, order);
+    storage keeps it per candidate from this same ranking (storage/current.py).
+    """
+    final = book.final_stage()
+    return {s.code: (2 if s.terminal else 1 if s.code == final else 0, s.order)
+            for s in book.stages}
+
+
 def current_stage(book: RuleBook, history: Iterable[StageRecord]) -> str | None:
     """The latest known stage by (date, order); a terminal outcome or full membership wins."""
-    dates = {s: d for s, d in _dates(history).items() if book.has_stage(s)}
+    rank = stage_ranking(book)
+    dates = {s: d for s, d in _dates(history).items() if s in rank}
     if not dates:
         return None
-    ended = [s for s in dates if book.stage(s).terminal] or [
-        s for s in dates if s == book.final_stage()
-    ]
-    candidates = ended or list(dates)
-    return max(candidates, key=lambda s: (dates[s], book.stage(s).order))
+    return max(dates, key=lambda s: (rank[s][0], dates[s], rank[s][1]))
 
 
 def _requires(book: RuleBook, code: str, facts: CandidateFacts) -> tuple[str, ...]:

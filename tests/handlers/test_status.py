@@ -65,3 +65,17 @@ async def test_a_secretary_sets_a_quota_by_chat_and_sees_its_progress(org, bot_a
 
 async def test_a_plain_member_cannot_set_quotas(org, bot_app, chat, minh):
     assert "Không có lựa chọn nào" in await say(chat, minh.id, "/chitieu dat")
+
+
+async def test_a_long_stalled_list_names_the_longest_waiting_and_counts_the_rest(
+        org, settings, bot_app, chat, lan, today):
+    db = await open_database(settings.database_path)
+    for i in range(12):
+        person = await candidates.add_candidate(db, f"Người Chờ {i:02}", org.cell_a)
+        await candidates.add_stage_event(db, person, "identified",
+                                         today - timedelta(weeks=30 - i))
+    await db.close()
+    report = await say(chat, lan.id, "/donvi")
+    named = [line for line in report.splitlines() if line.startswith("• Người Chờ")]
+    assert [line.split(" —")[0] for line in named] == [f"• Người Chờ {i:02}" for i in range(10)]
+    assert "…và 2 người khác" in report

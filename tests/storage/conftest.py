@@ -8,6 +8,9 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.rules.book import load_rulebook
+from bot.rules.evaluate import stage_ranking
+from storage.current import sync_stage_ranking
 from storage.db import open_database
 
 
@@ -19,8 +22,9 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def conn(db_path: Path) -> AsyncIterator[aiosqlite.Connection]:
-    """A migrated connection, closed after the test."""
+    """A migrated connection knowing the rule book's stage ranking, closed after the test."""
     connection = await open_database(db_path)
+    await sync_stage_ranking(connection, stage_ranking(load_rulebook()))
     try:
         yield connection
     finally:

@@ -99,18 +99,19 @@ async def test_stage_events_are_append_only_and_current_stage_skips_superseded(c
         youth_branch_id=ids["youth_branch"], is_doan_vien=True, segment="thpt",
     )
     assert (await candidates.get_candidate(conn, candidate))["name_folded"] == "nguyen thi dao"
-    assert await candidates.current_stage(conn, candidate) is None
+    assert await _current(conn, candidate) == (None, None)
 
     first = await candidates.add_stage_event(conn, candidate, "identified", date(2025, 1, 10))
-    wrong = await candidates.add_stage_event(conn, candidate, "class_done", date(2025, 6, 1))
-    assert await candidates.current_stage(conn, candidate) == "class_done"
+    wrong = await candidates.add_stage_event(
+        conn, candidate, "application_filed", date(2025, 6, 1))
+    assert await _current(conn, candidate) == ("application_filed", "2025-06-01")
     await candidates.add_stage_event(
         conn, candidate, "identified", date(2025, 1, 12), note="date fixed", supersedes_id=first
     )
     await candidates.add_stage_event(
-        conn, candidate, "class_enrolled", date(2025, 5, 20), supersedes_id=wrong
+        conn, candidate, "application_filed", date(2025, 5, 20), supersedes_id=wrong
     )
-    assert await candidates.current_stage(conn, candidate) == "class_enrolled"
+    assert await _current(conn, candidate) == ("application_filed", "2025-05-20")
     events = await candidates.events_of(conn, candidate)
     assert [e["superseded_by"] is not None for e in events] == [True, False, False, True]
 
@@ -171,3 +172,9 @@ async def test_backup_produces_readable_copy(conn, db_path, tmp_path):
     assert named.is_file()
     with pytest.raises(FileNotFoundError):
         backup(tmp_path / "missing.sqlite3", backups)
+
+
+async def _current(conn, candidate_id: int) -> tuple[str | None, str | None]:
+    """The current stage and its date as kept on the candidate row."""
+    row = await candidates.get_candidate(conn, candidate_id)
+    return row["current_stage"], row["current_stage_date"]
