@@ -19,7 +19,7 @@ from storage.db import open_database
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ"]
 MIDDLE = ["Văn", "Thị", "Minh", "Thu", "Đức", "Ngọc"]
 GIVEN = ["An", "Bình", "Chi", "Dũng", "Hà", "Hùng", "Lan", "Mai", "Nam", "Trang", "Tú"]
-QUERIES = (("mai nguyen", 2), ("thi lan", 50), ("zzz", 50), ("a", 50))
+QUERIES = (("mai nguyen", 2), ("thi lan", 50), ("zzz", 50), ("an", 50))
 REPEAT = 20
 
 

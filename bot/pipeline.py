@@ -16,6 +16,7 @@ import aiosqlite
 
 from bot.access import can_manage_candidate
 from bot.forms import MAX_CANDIDATE_AGE_YEARS, MIN_CANDIDATE_AGE_YEARS
+from bot.text import fold
 from bot.rules.book import RuleBook
 from bot.rules.calendar import WorkingCalendar, age_in_months, full_age_date
 from bot.rules.evaluate import (
@@ -35,6 +36,7 @@ from storage.db import transaction
 from storage.units import get_unit, subtree_ids
 
 MAX_MATCHES = 10
+MIN_QUERY_LETTERS = 2  # one letter matches nearly everyone and costs a scan of the scope
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,16 @@ class Pipeline:
 
     # ---------------------------------------------------------------- reading
 
+    @staticmethod
+    def too_short(text: str) -> bool:
+        """Whether a name query has too few letters to search with."""
+        return len(fold(text).replace(" ", "")) < MIN_QUERY_LETTERS
+
     async def find(self, scope: Scope, text: str) -> list[dict[str, Any]]:
-        """Candidates in scope whose name contains every word typed."""
+        """Candidates in scope whose name contains every word typed (none for a query
+        that is `too_short`)."""
+        if self.too_short(text):
+            return []
         return await candidates.search_candidates(self.db, text, scope.unit_ids, MAX_MATCHES)
 
     async def candidate(self, scope: Scope, candidate_id: int) -> dict[str, Any]:

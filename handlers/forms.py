@@ -47,7 +47,7 @@ from bot.parsing import (
     parse_free_text,
     parse_full_name,
 )
-from bot.pipeline import AccessDenied, OptionView
+from bot.pipeline import MIN_QUERY_LETTERS, AccessDenied, OptionView
 from bot.rules.book import RuleBook
 from bot.rules.evaluate import Finding
 from handlers import render
@@ -273,7 +273,12 @@ async def pick_candidate(update: Update, context: BotContext, draft: Draft, text
         if result.value is not None:
             chosen = next(m for m in matches if str(m[0]) == result.value)
             return int(chosen[0]), chosen[1]
-    found = await context.services.pipeline.find(await scope_of(update, context), text)
+    pipeline = context.services.pipeline
+    if pipeline.too_short(text):
+        await reply(update, tr.gettext("Type at least {count} letters of the name.",
+                                       count=MIN_QUERY_LETTERS))
+        return None
+    found = await pipeline.find(await scope_of(update, context), text)
     if len(found) == 1:
         return found[0]["id"], found[0]["full_name"]
     if not found:

@@ -131,6 +131,12 @@ async def test_status_shows_stage_deadline_and_source(org, bot_app, lan_talk):
     assert "294" in card or "Quy định" in card
 
 
+async def test_a_one_letter_name_is_refused_politely_and_the_form_goes_on(
+        org, bot_app, lan_talk):
+    assert "ít nhất 2 chữ cái" in await lan_talk.say("/tiendo a", replies=1)
+    assert "Nguyễn Thị Mai" in await lan_talk.say("mai")
+
+
 async def test_correction_supersedes_and_history_keeps_the_wrong_entry(
         org, bot_app, lan_talk, today, settings):
     events = await lan_talk.say("/sua mai")
