@@ -20,7 +20,7 @@ from bot.knowledge.base import Entry
 from handlers.context import BotContext
 from handlers.forms import refused_outside_private, reply, scope_of, today
 from handlers.membership import accept_code
-from handlers.render import SEGMENT_LABELS
+from bot.labels import SEGMENT_LABELS
 
 TOPIC = "kb"  # callback data: kb|<entry id>
 ALTERNATIVES_KEY = "kb_alternatives"  # the topics offered last, for a typed "1", "2", "3"

@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.pipeline import AccessDenied
+from bot import labels
 from handlers import render
 from handlers.context import BotContext
 from handlers.forms import reply, scope_of, today
@@ -32,7 +33,7 @@ async def save_stage(update: Update, context: BotContext, draft: Draft) -> None:
     answers = draft.answers
     await context.services.pipeline.record_stage(scope, answers, today(context))
     await reply(update, tr.gettext(
-        "Saved: «{stage}» on {date}.", stage=render.stage_label(tr, answers["stage"]),
+        "Saved: «{stage}» on {date}.", stage=labels.stage_label(tr, answers["stage"]),
         date=tr.date(date.fromisoformat(answers["event_date"]))))
     await send_status(update, context, int(answers["candidate_id"]))
 

@@ -50,6 +50,7 @@ from bot.parsing import (
 from bot.pipeline import MIN_QUERY_LETTERS, AccessDenied, OptionView
 from bot.rules.book import RuleBook
 from bot.rules.evaluate import Finding
+from bot import labels
 from handlers import render
 from handlers.context import BotContext
 from storage.access import Scope
@@ -530,11 +531,11 @@ async def field_options(context: BotContext, draft: Draft, field: FieldDef
 
 
 def _option_label(tr: Translator, view: OptionView) -> str:
-    label = render.stage_label(tr, view.label) if view.is_stage else view.label
-    label = render.role_label(tr, view.label) if view.is_role else label
-    label = render.period_label(tr, view.value) if view.is_period else label
+    label = labels.stage_label(tr, view.label) if view.is_stage else view.label
+    label = labels.role_label(tr, view.label) if view.is_role else label
+    label = labels.period_label(tr, view.value) if view.is_period else label
     if view.role_suffix:
-        label += f" ({render.role_label(tr, view.role_suffix).lower()})"
+        label += f" ({labels.role_label(tr, view.role_suffix).lower()})"
     return f"{label} — {tr.date(view.on)}" if view.on else label
 
 

@@ -8,7 +8,7 @@ from telegram.ext import Application, CommandHandler
 
 from handlers.context import BotContext
 from handlers.forms import reply, scope_of
-from handlers.render import role_label
+from bot.labels import role_label
 from storage.drafts import Draft
 from storage.people import person_by_identity, roles_of
 

@@ -19,7 +19,7 @@ from handlers.forms import (
     scope_of,
     today,
 )
-from handlers.render import SEGMENT_LABELS, stage_label
+from bot.labels import SEGMENT_LABELS, stage_label
 from storage.access import units_in_scope
 from storage.drafts import Draft
 from storage.units import UNIT_KINDS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot import labels
 from bot.i18n import I18n
 from bot.rules.book import load_rulebook
 from bot.rules.evaluate import DEADLINE_CODES, FINDING_CODES, Deadline, Finding
@@ -13,7 +14,7 @@ from handlers import render
 def test_every_stage_of_the_rule_book_has_a_label():
     book = load_rulebook()
     codes = [*book.pipeline_codes(), *book.terminal_codes()]
-    assert set(codes) <= set(render.STAGE_LABELS), set(codes) - set(render.STAGE_LABELS)
+    assert set(codes) <= set(labels.STAGE_LABELS), set(codes) - set(labels.STAGE_LABELS)
 
 
 def test_every_finding_and_deadline_code_has_a_message():
