@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|demo|ask|migrate|backup]`.
+"""Command line: `python -m bot [run|demo|ask|migrate|backup|import|export]`.
 
 With no subcommand: run on Telegram when BOT_TOKEN is set, otherwise start the local demo.
 """
@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
@@ -34,6 +35,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     sub.add_parser("migrate", help="bring the database schema to the newest version")
     backup = sub.add_parser("backup", help="copy the database safely, even while the bot runs")
     backup.add_argument("dest", nargs="?", default="backups", help="file or folder (backups/)")
+    load = sub.add_parser("import", help="import units, people, quotas and candidates from "
+                          "a workbook (.xlsx), a .csv file or a folder of .csv files")
+    load.add_argument("file", type=Path)
+    load.add_argument("--dry-run", action="store_true",
+                      help="check every row and list the rejected ones; change nothing")
+    dump = sub.add_parser("export", help="write units, people, quotas and candidates to a "
+                          "workbook (.xlsx) or to a folder of .csv files")
+    dump.add_argument("dest", nargs="?", type=Path,
+                      help="file.xlsx or a folder (default export-YYYYMMDD.xlsx)")
+    dump.add_argument("--unit", help="only this unit (code or #id) and the units below it")
     return parser.parse_args(argv)
 
 
@@ -82,6 +93,80 @@ async def _migrate(settings: Settings) -> int:
         await db.close()
 
 
+async def _import(settings: Settings, path: Path, dry_run: bool) -> int:
+    """Check (and unless dry_run apply) a file; print counts or every rejected row."""
+    from bot.i18n import I18n
+    from bot.rules.book import load_rulebook
+    from bot.rules.calendar import WorkingCalendar
+    from bot.rules.evaluate import stage_ranking
+    from bot.transfer import describe, import_tables, read_file, table_defs
+    from handlers.render import finding
+    from storage.current import sync_stage_ranking
+    from storage.db import open_database
+
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    tr = I18n(settings.default_locale, settings.tz).translator()
+    book = load_rulebook()
+    tables, problems = read_file(path, book, tr)
+    db = await open_database(settings.database_path)
+    try:
+        await sync_stage_ranking(db, stage_ranking(book))
+        report = await import_tables(db, tables, book, WorkingCalendar(), tr,
+                                     datetime.now(settings.tz).date(), dry_run, problems)
+    finally:
+        await db.close()
+    titles = {d.key: d.title for d in table_defs(book)}
+    for problem in report.problems:
+        print(describe(tr, problem, titles, finding))
+    counts = ", ".join(f"{table} +{n}" for table, n in report.added.items())
+    counts += "".join(f", {table} ~{n}" for table, n in report.updated.items())
+    if report.problems:
+        print(tr.ngettext("{count} row rejected: nothing was imported.",
+                          "{count} rows rejected: nothing was imported.",
+                          len(report.problems)))
+        return 1
+    if dry_run:
+        print(tr.gettext("Dry run: every row is fine; nothing was changed ({counts}).",
+                         counts=counts or "0"))
+    else:
+        print(tr.gettext("Imported ({counts}).", counts=counts or "0"))
+    return 0
+
+
+async def _export(settings: Settings, dest: Path | None, unit: str | None) -> Path:
+    """Write the whole database, or one unit's subtree, to a workbook or CSV folder."""
+    from bot.i18n import I18n
+    from bot.rules.book import load_rulebook
+    from bot.transfer import export_rows, unit_by_ref, write_csv, write_xlsx
+    from storage import audit
+    from storage.db import open_database
+    from storage.units import subtree_ids
+
+    tr = I18n(settings.default_locale, settings.tz).translator()
+    book = load_rulebook()
+    dest = dest or Path(f"export-{datetime.now(settings.tz):%Y%m%d}.xlsx")
+    db = await open_database(settings.database_path)
+    try:
+        scope = None
+        if unit:
+            found = await unit_by_ref(db, unit)
+            if found is None:
+                raise LookupError(f"no unit has the code {unit!r}")
+            scope = await subtree_ids(db, found["id"])
+        tables = await export_rows(db, book, scope)
+        await audit.record(db, None, "export", "unit", scope[0] if scope else None,
+                           {"dest": str(dest)})
+    finally:
+        await db.close()
+    if dest.suffix.lower() == ".xlsx":
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        write_xlsx(dest, tr, book, tables)
+    else:
+        write_csv(dest, tr, book, tables)
+    return dest
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python -m bot` and of the `ptdv-bot` script."""
     args = parse_args(argv)
@@ -123,6 +208,10 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int
         from storage.db import backup
 
         print(backup(settings.database_path, Path(args.dest)))
+    elif command == "import":
+        return asyncio.run(_import(settings, args.file, args.dry_run))
+    elif command == "export":
+        print(asyncio.run(_export(settings, args.dest, args.unit)))
     return 0
 
 

@@ -153,7 +153,7 @@ class Pipeline:
                     ) -> list[Finding]:
         """Cross-field validation named by a form field's `check`."""
         if name == "birth_date":
-            return _check_birth_date(value, today)
+            return check_birth_date(value, today)
         if name == "identified_on":
             return _check_identified_on(value, answers, today)
         candidate_id = int(answers["candidate_id"])
@@ -257,7 +257,7 @@ class Pipeline:
         )
 
 
-def _check_birth_date(value: date, today: date) -> list[Finding]:
+def check_birth_date(value: date, today: date) -> list[Finding]:
     """A birth date must give a plausible age for a candidate."""
     if value > today:
         return [Finding("birth_in_future", "refuse", {"date": value})]

@@ -75,6 +75,25 @@ async def add_candidate(
     return cursor.lastrowid
 
 
+_UPDATABLE = ("full_name", "birth_date", "gender", "cell_id", "youth_branch_id",
+               "is_doan_vien", "segment", "helper_name", "note")
+
+
+async def update_candidate(conn: aiosqlite.Connection, candidate_id: int,
+                           fields: dict[str, Any]) -> None:
+    """Change some of a candidate's own fields (dates as ISO text); history is untouched."""
+    unknown = set(fields) - set(_UPDATABLE)
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")
+    values = dict(fields)
+    if "full_name" in values:
+        values["full_name"] = clean_name(values["full_name"])
+        values["name_folded"] = fold_name(values["full_name"])
+    assignments = ", ".join(f"{column} = :{column}" for column in values)
+    await conn.execute(f"UPDATE candidates SET {assignments} WHERE id = :id",
+                       {**values, "id": candidate_id})
+
+
 async def get_candidate(conn: aiosqlite.Connection, candidate_id: int) -> dict[str, Any] | None:
     """Return one candidate as a dict, or None."""
     async with conn.execute("SELECT * FROM candidates WHERE id = ?", (candidate_id,)) as cursor:
