@@ -28,7 +28,18 @@ from bot.rules.book import RuleBook, load_rulebook
 from bot.rules.calendar import WorkingCalendar
 from bot.rules.evaluate import stage_ranking
 from bot.services import Services, utc_now
-from handlers import admin, ask, candidates, errors, fallback, forms, membership, start, status
+from handlers import (
+    admin,
+    ask,
+    candidates,
+    errors,
+    fallback,
+    forms,
+    membership,
+    reports,
+    start,
+    status,
+)
 from handlers.context import SERVICES_KEY, BotContext, install_services
 from storage.current import sync_stage_ranking
 from storage.db import open_database
@@ -39,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 # Feature modules in the order their handlers are tried (after the forms' conversation);
 # the fallback always comes last.
-FEATURES = (start, membership, candidates, status, admin, ask)
+FEATURES = (start, membership, candidates, status, reports, admin, ask)
 
 
 async def create_application(settings: Settings, *, token: str | None = None,

@@ -11,6 +11,7 @@ MENU: tuple[tuple[str, str], ...] = (
     ("hoi", N_("Ask about the admission procedure: /hoi question")),
     ("tiendo", N_("Where a candidate stands: /tiendo name")),
     ("donvi", N_("How your unit is doing: steps, stalled, sources, quota")),
+    ("baocao", N_("Excel report and progress chart of your unit")),
     ("chitieu", N_("Quota progress of your units")),
     ("capnhat", N_("Record a completed step for a candidate")),
     ("them", N_("Add an outstanding candidate")),

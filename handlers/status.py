@@ -27,29 +27,38 @@ from storage.units import UNIT_KINDS
 MAX_UNITS = 3  # units reported in one /donvi reply
 
 
-async def unit_report(update: Update, context: BotContext) -> None:
-    """/donvi [tên]: the asker's units, or the unit of theirs whose name matches."""
+async def asked_units(update: Update, context: BotContext) -> list[int] | None:
+    """The units a /donvi or /baocao asks about: the asker's own, or those of theirs whose
+    name matches the words after the command. None when refused (already answered)."""
     tr = context.tr
     if await refused_outside_private(update, context):
-        return
+        return None
     services = context.services
     scope = await scope_of(update, context)
     if await refused_without_role(update, context, scope):
-        return
+        return None
     wanted = fold(" ".join(context.args or []))
-    if wanted:
-        units = [u["id"] for u in await units_in_scope(services.db, scope, UNIT_KINDS)
-                 if wanted in fold(u["name"])]
-        if not units:
-            await reply(update, tr.gettext("None of your units is called «{name}».",
-                                           name=" ".join(context.args)[:60]))
-            return
-    else:
-        units = list(dict.fromkeys(unit for unit, _role in scope.roles))
+    if not wanted:
+        return list(dict.fromkeys(unit for unit, _role in scope.roles))
+    units = [u["id"] for u in await units_in_scope(services.db, scope, UNIT_KINDS)
+             if wanted in fold(u["name"])]
+    if not units:
+        await reply(update, tr.gettext("None of your units is called «{name}».",
+                                       name=" ".join(context.args)[:60]))
+        return None
+    return units
+
+
+async def unit_report(update: Update, context: BotContext) -> None:
+    """/donvi [tên]: the asker's units, or the unit of theirs whose name matches."""
+    units = await asked_units(update, context)
+    if units is None:
+        return
+    services = context.services
     reports = [await unit_status.for_unit(services.db, unit, today(context), services.book,
                                           services.settings.stalled_weeks)
                for unit in units[:MAX_UNITS]]
-    await reply(update, "\n\n".join(report_text(tr, r) for r in reports))
+    await reply(update, "\n\n".join(report_text(context.tr, r) for r in reports))
 
 
 def report_text(tr: Translator, report: unit_status.UnitStatus) -> str:
