@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import InputFile, Update
 from telegram.constants import ChatAction
 from telegram.ext import Application, CommandHandler
@@ -29,7 +31,8 @@ async def unit_files(update: Update, context: BotContext) -> None:
     scope = await scope_of(update, context)
     await audit.record(services.db, scope.person_id, "report.export", "unit", unit["id"],
                        {"candidates": len(report.candidates)})
-    name = f"baocao-{unit['code'] or unit['id']}-{report.today:%Y%m%d}.xlsx"
+    label = re.sub(r"[^\w-]+", "_", unit["code"] or str(unit["id"]))[:40]
+    name = f"baocao-{label}-{report.today:%Y%m%d}.xlsx"
     await update.effective_message.reply_document(
         InputFile(workbook, filename=name),
         caption=tr.gettext("{unit}: candidates, steps and quotas as of {date}.",
