@@ -5,12 +5,6 @@ from __future__ import annotations
 from bot.app import create_application, start_polling, stop_application
 
 
-async def say(chat, user_id: int, text: str) -> str:
-    await chat.send(user_id, text)
-    [entry] = await chat.wait_for_bot_messages(user_id)
-    return entry["message"]["text"]
-
-
 async def test_an_admin_sees_who_viewed_a_candidate_and_a_secretary_cannot(
         org, settings, emulator, chat, lan, stranger):
     admin_settings = settings.model_copy(update={"admin_ids": [stranger.id]})
@@ -18,10 +12,10 @@ async def test_an_admin_sees_who_viewed_a_candidate_and_a_secretary_cannot(
                                    base_url=f"{emulator.url}/bot")
     await start_polling(app, poll_timeout=1)
     try:
-        await say(chat, lan.id, "/tiendo hoang minh tuan")
-        log = await say(chat, stranger.id, "/nhatky")
+        await chat.say(lan.id, "/tiendo hoang minh tuan")
+        log = await chat.say(stranger.id, "/nhatky")
         assert log.startswith("Hoạt động gần đây:")
         assert "Nguyễn Thị Lan đã xem: Hoàng Minh Tuấn" in log
-        assert "Chỉ quản trị viên" in await say(chat, lan.id, "/nhatky")
+        assert "Chỉ quản trị viên" in await chat.say(lan.id, "/nhatky")
     finally:
         await stop_application(app)

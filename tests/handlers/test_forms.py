@@ -20,9 +20,7 @@ class Talk:
 
     async def say(self, text: str, replies: int = 1) -> str:
         """Send `text`, wait for `replies` bot messages, return them joined."""
-        await self.chat.send(self.user_id, text)
-        entries = await self.chat.wait_for_bot_messages(self.user_id, count=replies)
-        return "\n".join(e["message"]["text"] for e in entries)
+        return await self.chat.say(self.user_id, text, replies)
 
     async def tap(self, label_start: str, replies: int = 1) -> str:
         """Tap the button of the bot's last message whose label starts with `label_start`."""

@@ -5,20 +5,14 @@ from __future__ import annotations
 import re
 
 
-async def say(chat, user_id: int, text: str, replies: int = 1) -> str:
-    await chat.send(user_id, text)
-    entries = await chat.wait_for_bot_messages(user_id, count=replies)
-    return "\n".join(e["message"]["text"] for e in entries)
-
-
 async def invite(chat, lan, role_word: str = "Thành viên") -> str:
     """Lan invites someone to her cell; returns the code."""
-    units = await say(chat, lan.id, "/moi")
+    units = await chat.say(lan.id, "/moi")
     assert "1. Chi bộ thôn A" in units and "thôn B" not in units
-    roles = await say(chat, lan.id, "1")
+    roles = await chat.say(lan.id, "1")
     assert "Quản trị" not in roles  # only admins hand out the admin role
-    await say(chat, lan.id, role_word)
-    created = await say(chat, lan.id, "lưu")
+    await chat.say(lan.id, role_word)
+    created = await chat.say(lan.id, "lưu")
     assert "t.me/tro_ly_ptdv_bot?start=" in created
     return re.search(r"\b([A-Z2-9]{4}-[A-Z2-9]{4})\b", created).group(1)
 
@@ -26,12 +20,12 @@ async def invite(chat, lan, role_word: str = "Thành viên") -> str:
 async def test_an_invited_person_joins_and_can_then_see_the_cell(org, bot_app, chat, lan,
                                                                  stranger):
     code = await invite(chat, lan)
-    welcome = await say(chat, stranger.id, f"/start {code}")
+    welcome = await chat.say(stranger.id, f"/start {code}")
     assert "Chào mừng" in welcome and "Chi bộ thôn A" in welcome
-    assert "Chi bộ thôn A" in await say(chat, stranger.id, "/toi")
-    card = await say(chat, stranger.id, "/tiendo hoang minh tuan")
+    assert "Chi bộ thôn A" in await chat.say(stranger.id, "/toi")
+    card = await chat.say(stranger.id, "/tiendo hoang minh tuan")
     assert card.startswith("Hoàng Minh Tuấn — Chi bộ thôn A")
-    refused = await say(chat, stranger.id, "/tiendo trinh thi hoa")  # cell B: not covered
+    refused = await chat.say(stranger.id, "/tiendo trinh thi hoa")  # cell B: not covered
     assert "không tìm thấy" in refused.lower()
 
 
@@ -39,8 +33,8 @@ async def test_a_code_can_be_typed_in_any_case_and_is_used_only_once(org, bot_ap
                                                                      stranger, minh):
     code = await invite(chat, lan)
     typed = code.lower().replace("-", " ")
-    assert "Chào mừng" in await say(chat, stranger.id, typed)
-    assert "đã được dùng" in await say(chat, minh.id, f"/start {code}")
+    assert "Chào mừng" in await chat.say(stranger.id, typed)
+    assert "đã được dùng" in await chat.say(minh.id, f"/start {code}")
 
 
 async def test_an_expired_or_unknown_code_is_refused(org, launch, chat, lan, stranger, clock):
@@ -50,26 +44,26 @@ async def test_an_expired_or_unknown_code_is_refused(org, launch, chat, lan, str
     try:
         code = await invite(chat, lan)
         clock.advance(days=8)
-        assert "hết hạn" in await say(chat, stranger.id, f"/start {code}")
-        assert "không tồn tại" in await say(chat, stranger.id, "/start ABCD-EFGH")
-        assert "chưa có vai trò" in await say(chat, stranger.id, "/toi")
+        assert "hết hạn" in await chat.say(stranger.id, f"/start {code}")
+        assert "không tồn tại" in await chat.say(stranger.id, "/start ABCD-EFGH")
+        assert "chưa có vai trò" in await chat.say(stranger.id, "/toi")
     finally:
         await stop_application(app)
 
 
 async def test_a_plain_member_cannot_invite(org, bot_app, chat, minh):
-    refused = await say(chat, minh.id, "/moi")
+    refused = await chat.say(minh.id, "/moi")
     assert "Không có lựa chọn nào" in refused or "không có lựa chọn" in refused.lower()
 
 
 async def test_a_removed_role_stops_access_at_once(org, bot_app, chat, lan, stranger):
     code = await invite(chat, lan)
-    await say(chat, stranger.id, f"/start {code}")
-    assert (await say(chat, stranger.id, "/tiendo tuan")).startswith("Hoàng Minh Tuấn")
-    held = await say(chat, lan.id, "/govaitro")
+    await chat.say(stranger.id, f"/start {code}")
+    assert (await chat.say(stranger.id, "/tiendo tuan")).startswith("Hoàng Minh Tuấn")
+    held = await chat.say(lan.id, "/govaitro")
     assert "Khách — Chi bộ thôn A (thành viên)" in held
     assert "Nguyễn Thị Lan" not in held  # never one's own role
-    await say(chat, lan.id, "Khách")
-    removed = await say(chat, lan.id, "lưu")
+    await chat.say(lan.id, "Khách")
+    removed = await chat.say(lan.id, "lưu")
     assert "không còn là thành viên của Chi bộ thôn A" in removed
-    assert "chưa có vai trò" in await say(chat, stranger.id, "/tiendo tuan")
+    assert "chưa có vai trò" in await chat.say(stranger.id, "/tiendo tuan")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import sqlite3
-from datetime import timedelta
 
 from openpyxl import load_workbook
 

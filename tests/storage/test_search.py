@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from bot.access import can_manage_candidate, has_any_role
-from bot.text import fold
 from storage import candidates, people, units
 from storage.access import Scope, scope_for, units_in_scope
 from storage.candidates import effective_events, search_candidates

@@ -159,6 +159,13 @@ class EmulatorClient:
         """Wait for ``count`` new messages from the bot (entries of kind ``bot``)."""
         return await self.wait_for(chat_id, ("bot",), count=count, after=after, timeout=timeout)
 
+    async def say(self, user_id: int, text: str, replies: int = 1) -> str:
+        """Send ``text`` privately as ``user_id``; the texts of the next ``replies`` bot
+        messages, one per line."""
+        await self.send(user_id, text)
+        entries = await self.wait_for_bot_messages(user_id, count=replies)
+        return "\n".join(entry["message"]["text"] for entry in entries)
+
     async def messages_from_bot(self, chat_id: int, after: int | None = None) -> list[dict[str, Any]]:
         """Bot message entries already there after ``after`` (default ``last_seq``), no waiting.
 
