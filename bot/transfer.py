@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -40,7 +39,7 @@ from bot.rules.book import RuleBook
 from bot.rules.calendar import WorkingCalendar
 from bot.rules.evaluate import CandidateFacts, StageRecord, check_stage_event
 from bot.text import clean, fold
-from storage import audit, candidates, people, quotas, units
+from storage import audit, candidates, people, quotas, reports, units
 
 GENDER_LABELS = {"male": N_("Male"), "female": N_("Female"), "other": N_("Other")}
 YES_NO_LABELS = {"yes": N_("Yes"), "no": N_("No")}
@@ -596,7 +595,7 @@ async def export_rows(db: aiosqlite.Connection, book: RuleBook, unit_ids: Iterab
     scope = None if unit_ids is None else sorted(set(unit_ids))
     all_units = await units.list_units(db)
     kept = [u for u in all_units if scope is None or u["id"] in scope]
-    ref = {u["id"]: u["code"] or f"#{u['id']}" for u in all_units}
+    ref = await _unit_refs(db, all_units)
     tables: dict[str, list[dict[str, Any]]] = {
         "units": [{"code": ref[u["id"]], "name": u["name"], "kind": u["kind"],
                    "parent": ref.get(u["parent_id"]) if u["parent_id"] else None}
@@ -628,24 +627,8 @@ async def candidate_rows(db: aiosqlite.Connection, book: RuleBook,
                          scope: Sequence[int] | None, ref: dict[int, str] | None = None
                          ) -> list[dict[str, Any]]:
     """Candidates of the units (None: all) with the date of each effective step."""
-    if ref is None:
-        ref = {u["id"]: u["code"] or f"#{u['id']}" for u in await units.list_units(db)}
-    where = "" if scope is None else (
-        "WHERE c.cell_id IN (SELECT value FROM json_each(:units)) "
-        "OR c.youth_branch_id IN (SELECT value FROM json_each(:units))")
-    rows = await db.execute_fetchall(
-        f"SELECT c.* FROM candidates AS c {where} ORDER BY c.cell_id, c.name_folded, c.id",
-        {"units": json.dumps(list(scope or []))})
-    events = await db.execute_fetchall(
-        f"""SELECT e.candidate_id, e.stage, max(e.event_date) AS event_date
-            FROM stage_events AS e JOIN candidates AS c ON c.id = e.candidate_id {where}
-            {"AND" if where else "WHERE"} NOT EXISTS (
-                SELECT 1 FROM stage_events AS s WHERE s.supersedes_id = e.id)
-            GROUP BY e.candidate_id, e.stage""",
-        {"units": json.dumps(list(scope or []))})
-    steps: dict[int, dict[str, str]] = {}
-    for e in events:
-        steps.setdefault(e["candidate_id"], {})[e["stage"]] = e["event_date"]
+    ref = ref or await _unit_refs(db)
+    rows, steps = await reports.candidates_with_steps(db, scope)
     result = []
     for c in rows:
         row = {"ref": f"#{c['id']}", "full_name": c["full_name"],
@@ -659,6 +642,13 @@ async def candidate_rows(db: aiosqlite.Connection, book: RuleBook,
             row[f"stage:{stage}"] = _iso(when)
         result.append(row)
     return result
+
+
+async def _unit_refs(db: aiosqlite.Connection, all_units: list[dict[str, Any]] | None = None
+                     ) -> dict[int, str]:
+    """How files name each unit: its code, or `#id` for a unit without one."""
+    all_units = all_units if all_units is not None else await units.list_units(db)
+    return {u["id"]: u["code"] or f"#{u['id']}" for u in all_units}
 
 
 def _iso(value: str | None) -> date | None:

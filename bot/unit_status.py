@@ -11,6 +11,7 @@ import aiosqlite
 
 from bot import quotas
 from bot.rules.book import RuleBook
+from bot.rules.evaluate import finished_stages
 from storage import reports
 from storage.units import get_unit, subtree_ids
 
@@ -36,11 +37,6 @@ def funnel(counts: Mapping[str, int], order: list[str]) -> dict[str, int]:
     rank = {stage: i for i, stage in enumerate(order)}
     return dict(sorted(counts.items(), key=lambda item: (rank.get(item[0], len(order)),
                                                          item[0])))
-
-
-def finished_stages(book: RuleBook) -> set[str]:
-    """Stages after which a candidate is no longer in the pipeline."""
-    return {*book.terminal_codes(), book.final_stage()}
 
 
 async def for_unit(db: aiosqlite.Connection, unit_id: int, today: date, book: RuleBook,

@@ -14,11 +14,11 @@ from typing import Any
 
 import aiosqlite
 
-_IN_UNITS = """
-    current_stage IS NOT NULL
-    AND (cell_id IN (SELECT value FROM json_each(:units))
-         OR youth_branch_id IN (SELECT value FROM json_each(:units)))
+_MEMBER = """
+    (cell_id IN (SELECT value FROM json_each(:units))
+     OR youth_branch_id IN (SELECT value FROM json_each(:units)))
 """
+_IN_UNITS = f"current_stage IS NOT NULL AND {_MEMBER}"
 _OPEN = "current_stage NOT IN (SELECT value FROM json_each(:finished))"
 
 
@@ -60,3 +60,23 @@ async def stalled(conn: aiosqlite.Connection, unit_ids: Collection[int],
             FROM candidates WHERE {where}
             ORDER BY current_stage_date, id LIMIT :limit""", params)
     return count, [dict(row) for row in rows]
+
+
+async def candidates_with_steps(conn: aiosqlite.Connection, unit_ids: Collection[int] | None
+                                ) -> tuple[list[dict[str, Any]], dict[int, dict[str, str]]]:
+    """Candidates of these units (None: all) by cell then name, and for each candidate the
+    latest effective (not superseded) date of every step it has."""
+    member = "TRUE" if unit_ids is None else _MEMBER
+    params = _params(unit_ids or ())
+    rows = await conn.execute_fetchall(
+        f"SELECT * FROM candidates WHERE {member} ORDER BY cell_id, name_folded, id", params)
+    events = await conn.execute_fetchall(
+        f"""SELECT e.candidate_id, e.stage, max(e.event_date) AS event_date
+            FROM stage_events AS e JOIN candidates AS c ON c.id = e.candidate_id
+            WHERE {member}
+              AND NOT EXISTS (SELECT 1 FROM stage_events AS s WHERE s.supersedes_id = e.id)
+            GROUP BY e.candidate_id, e.stage""", params)
+    steps: dict[int, dict[str, str]] = {}
+    for event in events:
+        steps.setdefault(event["candidate_id"], {})[event["stage"]] = event["event_date"]
+    return [dict(row) for row in rows], steps

@@ -160,9 +160,15 @@ def _dates(history: Iterable[StageRecord]) -> dict[str, date]:
     return dates
 
 
+def finished_stages(book: RuleBook) -> set[str]:
+    """Stages after which a candidate is no longer in the pipeline: the terminal outcomes
+    and the final stage (full membership)."""
+    return {*book.terminal_codes(), book.final_stage()}
+
+
 def _finished(book: RuleBook, done: set[str]) -> bool:
     """A terminal outcome or the last pipeline stage ends the pipeline."""
-    return book.final_stage() in done or any(code in done for code in book.terminal_codes())
+    return not done.isdisjoint(finished_stages(book))
 
 
 def stage_ranking(book: RuleBook) -> dict[str, tuple[int, int]]:
