@@ -18,7 +18,7 @@ from bot import quotas, unit_status
 from bot.i18n import Translator
 from bot.labels import SEGMENT_LABELS, period_label, stage_label
 from bot.rules.book import RuleBook
-from bot.transfer import candidate_rows, header_and_cells, table_defs
+from bot.transfer import add_sheet, candidate_rows, header_and_cells, table_defs
 from storage.units import children, subtree_ids
 
 
@@ -74,33 +74,25 @@ def workbook_bytes(tr: Translator, book: RuleBook, report: UnitReport) -> bytes:
     for segment, count in status.segments.items():
         summary.append([tr.gettext(SEGMENT_LABELS[segment]) if segment
                         else tr.gettext("not recorded"), count])
-    quota_sheet = workbook.create_sheet(tr.gettext("Quotas")[:31])
-    quota_sheet.append([tr.gettext("Unit"), tr.gettext("Period"), tr.gettext("Source"),
-                        tr.gettext("Target"), tr.gettext("Admitted"),
-                        tr.gettext("% of target"), tr.gettext("% of the period gone")])
-    for item in report.progress:
-        quota_sheet.append([
-            item.unit_name, period_label(tr, _period(item)),
-            tr.gettext(SEGMENT_LABELS[item.segment]) if item.segment else None,
-            item.target, item.admitted, round(item.achieved, 4), round(item.elapsed, 4)])
+    quota_sheet = add_sheet(
+        workbook, tr.gettext("Quotas"),
+        [tr.gettext("Unit"), tr.gettext("Period"), tr.gettext("Source"), tr.gettext("Target"),
+         tr.gettext("Admitted"), tr.gettext("% of target"), tr.gettext("% of the period gone")],
+        ([item.unit_name, period_label(tr, _period(item)),
+          tr.gettext(SEGMENT_LABELS[item.segment]) if item.segment else None,
+          item.target, item.admitted, round(item.achieved, 4), round(item.elapsed, 4)]
+         for item in report.progress))
     for row in quota_sheet.iter_rows(min_row=2, min_col=6, max_col=7):
         for cell in row:
             cell.number_format = "0%"
     candidates_def = next(d for d in table_defs(book) if d.key == "candidates")
-    sheet = workbook.create_sheet(tr.gettext(candidates_def.title)[:31])
     header, cells = header_and_cells(tr, candidates_def, report.candidates)
-    sheet.append([*header, tr.gettext("Current step")])
-    for row, source in zip(cells, report.candidates, strict=True):
-        sheet.append([*row, stage_label(tr, source["current_stage"])
-                      if source["current_stage"] else None])
-    for column in sheet.iter_cols(min_row=2):
-        for cell in column:
-            if isinstance(cell.value, date):
-                cell.number_format = "DD/MM/YYYY"
-    for each in workbook.worksheets:
-        each.freeze_panes = "A2" if each is not summary else None
-        for cell in next(each.iter_rows(min_row=1, max_row=1)):
-            cell.font = Font(bold=True)
+    add_sheet(workbook, tr.gettext(candidates_def.title), [*header, tr.gettext("Current step")],
+              ([*row, stage_label(tr, source["current_stage"])
+                if source["current_stage"] else None]
+               for row, source in zip(cells, report.candidates, strict=True)))
+    for cell in summary[1]:
+        cell.font = Font(bold=True)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -694,32 +694,35 @@ def header_and_cells(tr: Translator, table_def: TableDef, rows: list[dict[str, A
     return header, [[shown_value(tr, c.key, row.get(c.key)) for c in columns] for row in rows]
 
 
-def write_xlsx(path_or_buffer: Any, tr: Translator, book: RuleBook,
-               tables: dict[str, list[dict[str, Any]]], extra=None) -> None:
-    """One sheet per table; dates as real dates shown dd/mm/yyyy; `extra(workbook)` may add
-    sheets (the report's quota table)."""
-    from openpyxl import Workbook
+def add_sheet(workbook: Any, title: str, header: list[str], rows: Iterable[list[Any]]) -> Any:
+    """A sheet with a bold, frozen header row; dates shown dd/mm/yyyy."""
     from openpyxl.styles import Font
+
+    sheet = workbook.create_sheet(title[:31])  # Excel's limit for sheet names
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    for column in sheet.iter_cols(min_row=2):
+        for cell in column:
+            if isinstance(cell.value, date):
+                cell.number_format = "DD/MM/YYYY"
+    sheet.freeze_panes = "A2"
+    return sheet
+
+
+def write_xlsx(path_or_buffer: Any, tr: Translator, book: RuleBook,
+               tables: dict[str, list[dict[str, Any]]]) -> None:
+    """One sheet per table; dates as real dates shown dd/mm/yyyy."""
+    from openpyxl import Workbook
 
     workbook = Workbook()
     workbook.remove(workbook.active)
     for table_def in table_defs(book):
-        if table_def.key not in tables:
-            continue
-        sheet = workbook.create_sheet(tr.gettext(table_def.title)[:31])
-        header, cells = header_and_cells(tr, table_def, tables[table_def.key])
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in cells:
-            sheet.append(row)
-        for column in sheet.iter_cols(min_row=2):
-            for cell in column:
-                if isinstance(cell.value, date):
-                    cell.number_format = "DD/MM/YYYY"
-        sheet.freeze_panes = "A2"
-    if extra is not None:
-        extra(workbook)
+        if table_def.key in tables:
+            header, cells = header_and_cells(tr, table_def, tables[table_def.key])
+            add_sheet(workbook, tr.gettext(table_def.title), header, cells)
     workbook.save(path_or_buffer)
 
 
