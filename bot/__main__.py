@@ -45,6 +45,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     dump.add_argument("dest", nargs="?", type=Path,
                       help="file.xlsx or a folder (default export-YYYYMMDD.xlsx)")
     dump.add_argument("--unit", help="only this unit (code or #id) and the units below it")
+    remind = sub.add_parser("remind", help="send this week's digests now to everyone owed "
+                            "one and not yet served (each person at most once a week)")
+    remind.add_argument("--dry-run", action="store_true",
+                        help="print who is owed a digest and what it says; send nothing")
     return parser.parse_args(argv)
 
 
@@ -167,6 +171,37 @@ async def _export(settings: Settings, dest: Path | None, unit: str | None) -> Pa
     return dest
 
 
+async def _remind(settings: Settings, dry_run: bool) -> int:
+    """Send (or print) the digests owed this week, whatever the hour."""
+    from bot.app import create_application, stop_application
+    from bot.fanout import Fanout
+    from handlers.context import SERVICES_KEY
+    from handlers.reminders import digest_text, send_due
+
+    if settings.bot_token is None and not dry_run:
+        raise ValueError("BOT_TOKEN is not set: nowhere to send the digests")
+    application = await create_application(settings.model_copy(update={"reminders": False}),
+                                           token=settings.bot_token or "0:dry-run")
+    services = application.bot_data[SERVICES_KEY]
+    try:
+        if dry_run:
+            tr = services.i18n.translator()
+            fanout = Fanout(services, send=None)  # type: ignore[arg-type]
+            now = services.clock()
+            week = fanout.owed_week(now)
+            for recipient in await fanout.owed(week, now, True, None):
+                digest = await fanout.compose(recipient)
+                print(f"--- {recipient.full_name} ({services.channel} {recipient.chat_id})")
+                print(digest_text(tr, digest))
+            return 0
+        await application.initialize()
+        result = await send_due(application, any_time=True)
+        print(result.summary())
+        return 3 if result.busy else 0
+    finally:
+        await stop_application(application)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python -m bot` and of the `ptdv-bot` script."""
     args = parse_args(argv)
@@ -212,6 +247,8 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int
         return asyncio.run(_import(settings, args.file, args.dry_run))
     elif command == "export":
         print(asyncio.run(_export(settings, args.dest, args.unit)))
+    elif command == "remind":
+        return asyncio.run(_remind(settings, args.dry_run))
     return 0
 
 

@@ -36,6 +36,7 @@ from handlers import (
     fallback,
     forms,
     membership,
+    reminders,
     reports,
     start,
     status,
@@ -50,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 # Feature modules in the order their handlers are tried (after the forms' conversation);
 # the fallback always comes last.
-FEATURES = (start, membership, candidates, status, reports, admin, ask)
+FEATURES = (start, membership, candidates, status, reports, reminders, admin, ask)
 
 
 async def create_application(settings: Settings, *, token: str | None = None,
@@ -95,6 +96,8 @@ async def create_application(settings: Settings, *, token: str | None = None,
         feature.register(application)
     fallback.register(application)
     application.add_error_handler(errors.on_error)
+    if settings.reminders:
+        await reminders.schedule_jobs(application)
     return application
 
 

@@ -13,6 +13,7 @@ MENU: tuple[tuple[str, str], ...] = (
     ("donvi", N_("How your unit is doing: steps, stalled, sources, quota")),
     ("baocao", N_("Excel report and progress chart of your unit")),
     ("chitieu", N_("Quota progress of your units")),
+    ("nhacnho", N_("Weekly reminders: day, time, pause, stop")),
     ("capnhat", N_("Record a completed step for a candidate")),
     ("them", N_("Add an outstanding candidate")),
     ("sua", N_("Correct a wrong entry")),

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     invite_days: int = Field(default=7, ge=1, le=90)
     stalled_weeks: int = Field(default=8, ge=1, le=104)
+    reminders: bool = Field(default=True, description="Send the weekly digests")
+    reminder_horizon_days: int = Field(default=14, ge=1, le=90)
     demo_host: str = "127.0.0.1"
     demo_port: int = Field(default=8080, ge=0, le=65535)
     demo_database_path: Path = Path("data/demo.sqlite3")

@@ -14,12 +14,43 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import BadRequest, NetworkError, TimedOut
+from dataclasses import dataclass
+
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
 
 logger = logging.getLogger(__name__)
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class BeforeSend:
+    """A `rate_limit_args` value: `hook` is awaited right before each HTTP attempt, after
+    the limiter let the call through (the weekly digests write their delivery log there, so
+    a crash can leave undecided only the calls actually on the wire)."""
+
+    hook: Callable[[], Coroutine[Any, Any, None]]
+
+
+Outcome = tuple[str, str | None]  # (delivery status, error code)
+
+
+def classify(exc: BaseException) -> Outcome:
+    """What a failed send means for the delivery log: `failed` (never deliverable),
+    `unknown` (may have arrived), or `retry` (refused before delivery)."""
+    if isinstance(exc, Forbidden):
+        return "failed", "blocked"
+    if isinstance(exc, BadRequest):
+        return "failed", "chat_not_found" if "chat not found" in str(exc).lower() \
+            else "bad_request"
+    if isinstance(exc, TimedOut):
+        return "unknown", "timed_out"
+    if isinstance(exc, RetryAfter):
+        return "retry", "rate_limited"
+    if isinstance(exc, NetworkError):
+        return "retry", "server_error"
+    return "retry", "error"
 
 
 class ResilientRateLimiter(AIORateLimiter):
@@ -41,6 +72,9 @@ class ResilientRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> JSONResult:
         """Rate-limit the call, retrying 429s (in the parent) and server errors (here)."""
+        if isinstance(rate_limit_args, BeforeSend):
+            callback = _after(rate_limit_args.hook, callback)
+            rate_limit_args = None
         for attempt in range(self._server_error_retries + 1):
             try:
                 return await super().process_request(
@@ -55,3 +89,13 @@ class ResilientRateLimiter(AIORateLimiter):
                 logger.warning("%s failed (%s); retrying in %.1f s", endpoint, exc, delay)
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
+
+
+def _after(hook: Callable[[], Coroutine[Any, Any, None]],
+           callback: Callable[..., Coroutine[Any, Any, JSONResult]]
+           ) -> Callable[..., Coroutine[Any, Any, JSONResult]]:
+    """`callback` preceded by `hook` on every call."""
+    async def call(*args: Any, **kwargs: Any) -> JSONResult:
+        await hook()
+        return await callback(*args, **kwargs)
+    return call

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from bot.i18n import N_
 
-FieldKind = Literal["name", "date", "text", "choice", "candidate", "number"]
+FieldKind = Literal["name", "date", "text", "choice", "candidate", "number", "time"]
 
 # Sanity bounds for a typed birth date: catches typos like 2/3/2026 or 1/1/1920.
 # (The Party's own age rules — 18 at the vote, 60 — live in the rule book.)
@@ -57,6 +57,7 @@ class FormDef:
     submit: str
     confirm: bool = True
     subcommand: str | None = None  # `/chitieu dat`: the word after the command opens it
+    intro: str | None = None  # names a text shown above the first question (handlers)
 
     def field(self, name: str) -> FieldDef:
         """The field called `name`."""
@@ -232,8 +233,54 @@ SET_QUOTA = FormDef(
     ),
 )
 
+# Sunday first, so that the numbers match the Vietnamese names: 2 = Thứ Hai ... 7 = Thứ Bảy.
+# Values are weekdays counted from Monday = 0.
+WEEKDAYS = (
+    ChoiceDef("6", N_("Sunday"), ("cn", "chu nhat")),
+    ChoiceDef("0", N_("Monday"), ("t2", "thu 2", "thu hai", "hai")),
+    ChoiceDef("1", N_("Tuesday"), ("t3", "thu 3", "thu ba", "ba")),
+    ChoiceDef("2", N_("Wednesday"), ("t4", "thu 4", "thu tu", "tu")),
+    ChoiceDef("3", N_("Thursday"), ("t5", "thu 5", "thu nam", "nam")),
+    ChoiceDef("4", N_("Friday"), ("t6", "thu 6", "thu sau", "sau")),
+    ChoiceDef("5", N_("Saturday"), ("t7", "thu 7", "thu bay", "bay")),
+)
+
+PAUSES = (
+    ChoiceDef("1", N_("1 week"), ("1 tuan",)),
+    ChoiceDef("2", N_("2 weeks"), ("2 tuan",)),
+    ChoiceDef("4", N_("4 weeks"), ("4 tuan", "1 thang")),
+)
+
+
+def _reschedules(answers: Mapping[str, Any]) -> bool:
+    return answers.get("action") == "schedule"
+
+
+def _pauses(answers: Mapping[str, Any]) -> bool:
+    return answers.get("action") == "pause"
+
+
+REMINDERS = FormDef(
+    name="reminders",
+    command="nhacnho",
+    title=N_("Weekly reminders"),
+    submit="save_reminders",
+    confirm=False,
+    intro="reminder_settings",
+    fields=(
+        FieldDef("action", N_("What would you like to do?"), "choice",
+                 choices="reminder_actions", label=N_("Change")),
+        FieldDef("weekday", N_("On which day of the week?"), "choice", choices=WEEKDAYS,
+                 when=_reschedules, label=N_("Day")),
+        FieldDef("at", N_("At what time? (for example 7:30 or 19h)"), "time",
+                 when=_reschedules, label=N_("Time")),
+        FieldDef("weeks", N_("Pause for how long?"), "choice", choices=PAUSES,
+                 when=_pauses, label=N_("Pause")),
+    ),
+)
+
 FORMS: tuple[FormDef, ...] = (ADD_CANDIDATE, RECORD_STAGE, CORRECT_ENTRY, STATUS, HISTORY,
-                              INVITE, REMOVE_ROLE, SET_QUOTA)
+                              INVITE, REMOVE_ROLE, SET_QUOTA, REMINDERS)
 
 
 def is_asked(field: FieldDef, answers: Mapping[str, Any]) -> bool:

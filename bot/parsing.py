@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Literal
 
 from bot.text import clean, fold
@@ -45,6 +45,10 @@ _NO_WORDS = frozenset({
     "khong", "ko", "k", "kh", "kg", "khg", "hong", "hok", "no", "n", "sai", "chua",
     "khong phai", "khong dung", "chua co",
 })
+_TIME = re.compile(
+    r"(?:luc\s+)?([0-9]{1,2})\s*(?:[:h.]|gio)?\s*(?:([0-9]{2})|(ruoi|kem))?\s*(?:phut|p)?"
+    r"\s*(sang|trua|chieu|toi|dem|am|pm)?")
+_AFTERNOON = frozenset({"chieu", "toi", "pm"})
 _CONTROL_COMMAND = re.compile(r"/(back|skip|cancel)(?:@[a-z0-9_]+)?")
 _CONTROL_WORDS: dict[str, ControlWord] = {
     "quay lai": "back",
@@ -261,3 +265,23 @@ def parse_count(text: str, maximum: int) -> int | None:
         return None
     value = int(digits)
     return value if value <= maximum else None
+
+
+def parse_time(text: str) -> time | None:
+    """A time of day as people type it: `7:30`, `07h30`, `7h`, `19 giờ`, `7 giờ rưỡi`,
+    `5h chiều`, `7.30 sáng`; else None."""
+    match = _TIME.fullmatch(_key(text or ""))
+    if match is None:
+        return None
+    hour_text, minute_text, half, part = match.groups()
+    hour = int(hour_text)
+    minute = int(minute_text) if minute_text else (30 if half == "ruoi" else 0)
+    if half == "kem":
+        return None  # "7 giờ kém": kém how much? ask again
+    if part in _AFTERNOON and 1 <= hour < 12:
+        hour += 12
+    if part == "dem" and hour == 12:
+        hour = 0
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return time(hour, minute)

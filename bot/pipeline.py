@@ -51,6 +51,7 @@ class OptionView:
     is_period: bool = False  # `year:2026` / `term:2025`, worded by the caller
     role_suffix: str | None = None  # a role code worded after the label
     on: date | None = None
+    is_msgid: bool = False  # the label is a catalog msgid, translated by the caller
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,27 @@ class QuotaProgress:
         return max(self.target - self.admitted, 0)
 
 
+DAYS_PER_MONTH = 30.44
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Where a quota should stand today at an even pace, and what the rest needs."""
+
+    expected: int  # admissions an even pace would have reached by today
+    behind: bool
+    days_left: int
+    per_month: float  # admissions needed per remaining month (the whole rest if < 1 month)
+
+
+def pace(item: QuotaProgress, today: date) -> Pace:
+    """Compare the admissions with an even pace over the period."""
+    expected = int(item.target * item.elapsed)
+    days_left = max((item.period_end - today).days, 0)
+    months_left = max(days_left / DAYS_PER_MONTH, 1.0)
+    return Pace(expected, item.admitted < expected, days_left, item.missing / months_left)
+
+
 def is_quota_question(text: str) -> bool:
     """A question about the asker's own quota or progress (not about quota rules)."""
     folded = " " + PUNCTUATION.sub(" ", fold(text)) + " "

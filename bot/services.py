@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,6 +15,7 @@ from bot.knowledge.index import KnowledgeIndex
 from bot.membership import Membership, role_key
 from bot.pipeline import OptionView, Pipeline
 from bot.quotas import period_choices
+from bot.reminders import ACTION_LABELS, Schedule, actions, load_schedule
 from bot.rules.book import RuleBook
 from bot.rules.calendar import WorkingCalendar
 from storage.access import Scope, scope_for
@@ -39,6 +41,7 @@ class Services:
     draft_keys: set[tuple[int, int]] = field(default_factory=set)
     clock: Callable[[], datetime] = utc_now
     channel: str = "telegram"
+    digest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one fan-out at a time
 
     async def options(self, provider: str, scope: Scope, answers: dict) -> list[OptionView]:
         """Dynamic choices for a form field, from the module that owns them."""
@@ -56,7 +59,17 @@ class Services:
         if provider == "invite_roles":
             return [OptionView(role, role, is_role=True)
                     for role in self.membership.grantable_roles(scope)]
+        if provider == "reminder_actions":
+            return [OptionView(action, ACTION_LABELS[action], is_msgid=True)
+                    for action in await self.reminder_actions(scope)]
         return await self.pipeline.options(provider, scope, answers)
+
+    async def reminder_actions(self, scope: Scope) -> list[str]:
+        """What /nhacnho offers this user."""
+        schedule, held = await load_schedule(self.db, scope.person_id) \
+            if scope.person_id is not None else (Schedule(), [])
+        is_admin = scope.admin or any(role == "admin" for _unit, role in scope.roles)
+        return actions(schedule, bool(held), is_admin)
 
     async def scope_for_user(self, user_id: int) -> Scope:
         """What this chat user's roles cover (configured admins cover everything)."""

@@ -150,8 +150,8 @@ async def answer_quota(update: Update, context: BotContext) -> None:
     await reply(update, "\n\n".join(shown))
 
 
-def quota_text(tr: Translator, item: quotas.QuotaProgress) -> str:
-    """One unit's progress against one target."""
+def quota_period(tr: Translator, item: quotas.QuotaProgress) -> str:
+    """"năm 2026" / "nhiệm kỳ 2025–2030", with the source segment if the quota has one."""
     if item.period_kind == "year":
         period = tr.gettext("year {year}", year=item.period_start.year)
     else:
@@ -159,7 +159,12 @@ def quota_text(tr: Translator, item: quotas.QuotaProgress) -> str:
                             end=item.period_end.year)
     if item.segment:
         period += f" · {tr.gettext(SEGMENT_LABELS.get(item.segment, item.segment))}"
-    lines = [f"📊 {item.unit_name} — {period}",
+    return period
+
+
+def quota_text(tr: Translator, item: quotas.QuotaProgress) -> str:
+    """One unit's progress against one target."""
+    lines = [f"📊 {item.unit_name} — {quota_period(tr, item)}",
              "• " + tr.gettext("Target {target}, admitted {admitted}: {percent} of the target",
                                target=tr.number(item.target, 0),
                                admitted=tr.number(item.admitted, 0),

@@ -46,6 +46,7 @@ from bot.parsing import (
     parse_date,
     parse_free_text,
     parse_full_name,
+    parse_time,
 )
 from bot.pipeline import MIN_QUERY_LETTERS, AccessDenied, OptionView
 from bot.rules.book import RuleBook
@@ -96,7 +97,16 @@ async def open_form(update: Update, context: BotContext) -> int:
     if argument:  # `/tiendo mai`: the argument answers the first question
         await store(context, draft)
         return await take_answer(update, context, draft, argument)
-    return await advance(update, context, draft, None)
+    return await advance(update, context, draft, None, await form_intro(update, context, form))
+
+
+async def form_intro(update: Update, context: BotContext, form: FormDef) -> str:
+    """The text a form shows above its first question (the current settings ...)."""
+    if form.intro is None:
+        return ""
+    from handlers import reminders  # it builds on this module
+
+    return await reminders.INTROS[form.intro](update, context)
 
 
 def form_for_command(text: str) -> tuple[FormDef, str]:
@@ -234,6 +244,11 @@ async def parse_answer(update: Update, context: BotContext, draft: Draft, field:
                            count=tr.number(field.max_length, 0))
         if value is not None:
             return value, tr.number(value, 0)
+    elif field.kind == "time":
+        value = parse_time(text)
+        error = tr.gettext("I could not read that time. Please type it like 7:30 or 19h.")
+        if value is not None:
+            return value.strftime("%H:%M"), value.strftime("%H:%M")
     elif field.kind == "candidate":
         return await pick_candidate(update, context, draft, text)
     else:
@@ -327,6 +342,9 @@ async def nothing_to_choose(update: Update, context: BotContext, field: FieldDef
     if field.choices == "next_stages":
         text = tr.gettext("This record is closed (full member, or stopped): there is no "
                           "step left to record. Nothing was saved.")
+    elif field.choices == "reminder_actions":
+        text = tr.gettext("Weekly reminders are for secretaries, deputies and administrators "
+                          "of a unit; your roles do not include one.")
     else:
         text = tr.gettext("There is nothing to choose for «{question}» within your units, "
                           "so the form stops here. Nothing was saved.",
@@ -419,9 +437,10 @@ async def answer_resume(update: Update, context: BotContext, draft: Draft, text:
 
 async def submit(update: Update, context: BotContext, draft: Draft) -> int:
     """Save through the pipeline and tell the user what happened."""
-    from handlers import candidates, membership, status  # they build on this module
+    from handlers import candidates, membership, reminders, status  # they build on this
 
-    submitters = {**candidates.SUBMITTERS, **membership.SUBMITTERS, **status.SUBMITTERS}
+    submitters = {**candidates.SUBMITTERS, **membership.SUBMITTERS, **status.SUBMITTERS,
+                  **reminders.SUBMITTERS}
     try:
         await submitters[form_by_name(draft.form).submit](update, context, draft)
     except AccessDenied:
@@ -534,6 +553,7 @@ def _option_label(tr: Translator, view: OptionView) -> str:
     label = labels.stage_label(tr, view.label) if view.is_stage else view.label
     label = labels.role_label(tr, view.label) if view.is_role else label
     label = labels.period_label(tr, view.value) if view.is_period else label
+    label = tr.gettext(view.label) if view.is_msgid else label
     if view.role_suffix:
         label += f" ({labels.role_label(tr, view.role_suffix).lower()})"
     return f"{label} — {tr.date(view.on)}" if view.on else label

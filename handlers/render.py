@@ -91,8 +91,9 @@ def finding(tr: Translator, item: Finding) -> str:
     return _cited(text, item.source)
 
 
-def deadline(tr: Translator, item: Deadline) -> str:
-    """One deadline line: what, when, how late or how soon, and the source."""
+def deadline(tr: Translator, item: Deadline, cite: bool = True) -> str:
+    """One deadline line: what, when, how late or how soon, and (unless `cite` is False)
+    the source."""
     label = tr.gettext(DEADLINE_LABELS.get(item.code, item.code))
     line = f"{label}: {tr.date(item.due)}"
     if item.status == "overdue":
@@ -104,7 +105,7 @@ def deadline(tr: Translator, item: Deadline) -> str:
         )
     elif item.status == "due_soon":
         line += " — " + tr.gettext("due soon")
-    return _cited(line, item.source)
+    return _cited(line, item.source if cite else None)
 
 
 def _cited(text: str, source: Source | None) -> str:

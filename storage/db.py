@@ -16,12 +16,27 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import aiosqlite
 
 from storage.migrations import migrate
+
+_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def utc_text(value: datetime) -> str:
+    """Return an aware datetime as UTC ISO-8601 text with microseconds and 'Z'."""
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise TypeError("expected a timezone-aware datetime")
+    return value.astimezone(timezone.utc).strftime(_TIMESTAMP_FORMAT)
+
+
+def parse_utc(text: str) -> datetime:
+    """Parse stored UTC text (with or without fractional seconds) as an aware datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+
 
 _PRAGMAS = (
     "PRAGMA journal_mode = WAL",  # answers 'memory' for ":memory:", which is fine

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+from storage.db import parse_utc, utc_text
 
 
 @dataclass
@@ -25,18 +25,6 @@ class Draft:
     updated_at: datetime
 
 
-def _timestamp(value: datetime) -> str:
-    """Return an aware datetime as UTC ISO-8601 text with microseconds and 'Z'."""
-    if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise TypeError("expected a timezone-aware datetime")
-    return value.astimezone(timezone.utc).strftime(_TIMESTAMP_FORMAT)
-
-
-def _parse_timestamp(text: str) -> datetime:
-    """Parse stored UTC text (with or without fractional seconds) as an aware datetime."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
-
-
 def _draft_from_row(row: aiosqlite.Row) -> Draft:
     """Build a Draft from a form_drafts row."""
     return Draft(
@@ -45,8 +33,8 @@ def _draft_from_row(row: aiosqlite.Row) -> Draft:
         form=row["form"],
         step=row["step"],
         answers=json.loads(row["answers"]),
-        started_at=_parse_timestamp(row["started_at"]),
-        updated_at=_parse_timestamp(row["updated_at"]),
+        started_at=parse_utc(row["started_at"]),
+        updated_at=parse_utc(row["updated_at"]),
     )
 
 
@@ -71,8 +59,8 @@ async def save_draft(conn: aiosqlite.Connection, draft: Draft) -> None:
             draft.form,
             draft.step,
             json.dumps(draft.answers, ensure_ascii=False, separators=(",", ":")),
-            _timestamp(draft.started_at),
-            _timestamp(draft.updated_at),
+            utc_text(draft.started_at),
+            utc_text(draft.updated_at),
         ),
     )
 

@@ -58,18 +58,20 @@ async def admitted_count(
     end: date,
     segment: str | None = None,
 ) -> int:
-    """Candidates of these cells whose (uncorrected) ceremony date falls in [start, end]."""
+    """Candidates of these units (by cell, or by youth branch for Youth Union quotas) whose
+    (uncorrected) ceremony date falls in [start, end]."""
     if not unit_ids:
         return 0
     marks = ",".join("?" * len(unit_ids))
     sql = f"""
         SELECT count(DISTINCT c.id) FROM candidates AS c
         JOIN stage_events AS e ON e.candidate_id = c.id
-        WHERE c.cell_id IN ({marks}) AND e.stage = 'ceremony_held'
+        WHERE (c.cell_id IN ({marks}) OR c.youth_branch_id IN ({marks}))
+          AND e.stage = 'ceremony_held'
           AND e.event_date BETWEEN ? AND ?
           AND NOT EXISTS (SELECT 1 FROM stage_events AS s WHERE s.supersedes_id = e.id)
     """
-    parameters: list[Any] = [*unit_ids, start.isoformat(), end.isoformat()]
+    parameters: list[Any] = [*unit_ids, *unit_ids, start.isoformat(), end.isoformat()]
     if segment is not None:
         sql += " AND c.segment = ?"
         parameters.append(segment)

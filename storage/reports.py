@@ -62,12 +62,16 @@ async def stalled(conn: aiosqlite.Connection, unit_ids: Collection[int],
     return count, [dict(row) for row in rows]
 
 
-async def candidates_with_steps(conn: aiosqlite.Connection, unit_ids: Collection[int] | None
+async def candidates_with_steps(conn: aiosqlite.Connection, unit_ids: Collection[int] | None,
+                                finished: Collection[str] | None = None
                                 ) -> tuple[list[dict[str, Any]], dict[int, dict[str, str]]]:
     """Candidates of these units (None: all) by cell then name, and for each candidate the
-    latest effective (not superseded) date of every step it has."""
+    latest effective (not superseded) date of every step it has. With `finished`, only the
+    candidates still in the pipeline (current stage known and not one of those)."""
     member = "TRUE" if unit_ids is None else _MEMBER
-    params = _params(unit_ids or ())
+    if finished is not None:
+        member = f"({member}) AND current_stage IS NOT NULL AND {_OPEN}"
+    params = _params(unit_ids or (), finished or ())
     rows = await conn.execute_fetchall(
         f"SELECT * FROM candidates WHERE {member} ORDER BY cell_id, name_folded, id", params)
     events = await conn.execute_fetchall(

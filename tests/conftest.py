@@ -18,8 +18,11 @@ LAN = DemoUser(1001, "Lan", "Nguyễn Thị", "lan", "vi", "Bí thư chi bộ")
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings for one test: its own database file, no .env from the developer's machine."""
-    return load_settings(_env_file=None, bot_token=None, database_path=tmp_path / "bot.sqlite3")
+    """Settings for one test: its own database file, no .env from the developer's machine.
+    The weekly digest jobs are off (they run on the wall clock); tests of the digests turn
+    them on."""
+    return load_settings(_env_file=None, bot_token=None, database_path=tmp_path / "bot.sqlite3",
+                         reminders=False)
 
 
 @pytest.fixture

@@ -171,6 +171,27 @@ def _finished(book: RuleBook, done: set[str]) -> bool:
     return not done.isdisjoint(finished_stages(book))
 
 
+def probation_stages(book: RuleBook) -> set[str]:
+    """Stages in which a candidate waits by rule (the 12-month probation): from the
+    probation's first stage up to, not including, the stage that ends it."""
+    params = book.rule(PROBATION).params
+    first, last = book.stage(params["from_stage"]).order, book.stage(params["to_stage"]).order
+    return {s.code for s in book.stages if not s.terminal and first <= s.order < last}
+
+
+def missing_before_recognition(book: RuleBook, facts: CandidateFacts,
+                               history: Iterable[StageRecord]) -> list[str]:
+    """During the probation: the steps the final stage still requires (the new-member
+    class), in pipeline order; empty outside the probation."""
+    params = book.rule(PROBATION).params
+    dates = _dates(history)
+    if params["from_stage"] not in dates or _finished(book, set(dates)):
+        return []
+    final = book.final_stage()
+    return sorted((r for r in _requires(book, final, facts) if r not in dates),
+                  key=lambda code: book.stage(code).order)
+
+
 def stage_ranking(book: RuleBook) -> dict[str, tuple[int, int]]:
     """`stage -> (ends, order)`: 2 for a terminal outcome, 1 for the final stage, else 0.
 

@@ -204,6 +204,11 @@ class EmulatorClient:
         body = user.to_public_dict() if isinstance(user, DemoUser) else user
         return await self._request("POST", "/control/users", json=body)
 
+    async def block(self, user_id: int, blocked: bool = True) -> None:
+        """POST /control/users/{id}/block: the user blocks (or unblocks) the bot."""
+        await self._request("POST", f"/control/users/{user_id}/block",
+                            json={"blocked": blocked})
+
     async def add_fault(
         self,
         method: str,

@@ -77,6 +77,7 @@ class ControlApi:
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = [
             ("GET", re.compile(r"/control/users"), self.list_users),
             ("POST", re.compile(r"/control/users"), self.add_user),
+            ("POST", re.compile(r"/control/users/(\d+)/block"), self.block_user),
             ("GET", re.compile(r"/control/bot"), self.bot_info),
             ("POST", re.compile(r"/control/send"), self.send),
             ("POST", re.compile(r"/control/press"), self.press),
@@ -120,6 +121,12 @@ class ControlApi:
         """POST /control/users."""
         user = self.state.add_user(DemoUser.from_dict(_object_body(body)))
         return json_response(user.to_public_dict())
+
+    def block_user(self, match: re.Match[str], query: dict[str, str], body: bytes) -> Response:
+        """The user blocks the bot ({"blocked": false} unblocks)."""
+        data = _object_body(body) if body else {}
+        self.state.set_blocked(int(match.group(1)), bool(data.get("blocked", True)))
+        return json_response({"ok": True})
 
     def bot_info(self, match: re.Match[str], query: dict[str, str], body: bytes) -> Response:
         """GET /control/bot."""

@@ -253,6 +253,7 @@ class EmulatorState:
         self._faults_served: Counter[str] = Counter()
         self._rate_limited = 0
         self._rate_limit: float | None = None
+        self._blocked: set[int] = set()  # users who blocked the bot: sends answer 403
         self._rate_window: deque[float] = deque()
         self._commands: dict[tuple[str, str], dict[str, Any]] = {}
         self._last_action: dict[int, str] = {}
@@ -290,6 +291,7 @@ class EmulatorState:
             self._rate_limited = 0
             self._rate_limit = None
             self._rate_window.clear()
+            self._blocked.clear()
             self._last_action.clear()
             self._cond.notify_all()
 
@@ -327,11 +329,18 @@ class EmulatorState:
             self._chats[chat_id] = chat
         return chat
 
+    def set_blocked(self, user_id: int, blocked: bool = True) -> None:
+        """The user blocks (or unblocks) the bot: the bot's sends to them answer 403."""
+        with self._cond:
+            (self._blocked.add if blocked else self._blocked.discard)(int(user_id))
+
     def _chat_for_bot(self, chat_id: Any) -> dict[str, Any]:
         try:
             key = int(chat_id)
         except (TypeError, ValueError):
             raise EmulatorError(400, "Bad Request: chat not found") from None
+        if key in self._blocked:
+            raise EmulatorError(403, "Forbidden: bot was blocked by the user")
         chat = self._chats.get(key)
         if chat is None:
             raise EmulatorError(400, "Bad Request: chat not found")

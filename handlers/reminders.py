@@ -1,0 +1,320 @@
+"""/nhacnho and the weekly digest: its words and buttons, and the jobs that send it.
+
+The schedule lives in SQLite; at start-up `schedule_jobs` creates one PTB daily job per
+(day, time) anyone chose (plus the default), and a sweep every SWEEP_MINUTES that sends
+whatever is owed and not settled (late start, retries). Each run goes through
+`bot.fanout`, which keeps the delivery log exactly once per person and week.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+from bot import reminders
+from bot.delivery import BeforeSend
+from bot.fanout import Fanout, Recipient, RunResult
+from bot.forms import WEEKDAYS
+from bot.i18n import N_, Translator
+from bot.labels import stage_label
+from bot.pipeline import AccessDenied
+from bot.reminders import Digest, Schedule
+from bot.services import Services
+from handlers import render
+from handlers.ask import quota_period
+from handlers.candidates import send_status
+from handlers.context import SERVICES_KEY, BotContext
+from handlers.forms import reply, scope_of, today
+from storage import audit
+from storage import reminders as stored
+from storage.drafts import Draft
+
+logger = logging.getLogger(__name__)
+
+DETAIL = "dg"  # callback data: dg|<candidate id>
+MAX_BUTTONS = 8
+SWEEP_MINUTES = 15
+FIRST_SWEEP_SECONDS = 20
+WEEKDAY_LABELS = {int(choice.value): choice.label for choice in WEEKDAYS}
+STATE_LABELS = {
+    "on": N_("on"),
+    "paused": N_("paused"),
+    "off": N_("off"),
+}
+ERROR_LABELS = {
+    "blocked": N_("has blocked the bot"),
+    "chat_not_found": N_("has never opened a chat with the bot"),
+    "bad_request": N_("the message was refused"),
+    "timed_out": N_("no answer from the server: may not have arrived"),
+    "interrupted": N_("the bot stopped while sending: may not have arrived"),
+    "rate_limited": N_("the server was busy; will try again"),
+    "server_error": N_("server error; will try again"),
+    "error": N_("error; will try again"),
+    "gave_up": N_("failed several times; gave up for this week"),
+}
+
+
+# ------------------------------------------------------------------ words
+
+
+def digest_text(tr: Translator, digest: Digest) -> str:
+    """The digest as one message; a single line when there is nothing to report."""
+    units = ", ".join(digest.unit_names)
+    if not digest.has_news:
+        return tr.gettext("✅ Week {week}: nothing needs attention in {units}; everything is "
+                          "on track.", week=_week_number(digest), units=units)
+    lines = [tr.gettext("📋 Weekly reminder, week {week} ({date})", week=_week_number(digest),
+                        date=tr.date(digest.today)), f"🏢 {units}"]
+    if digest.overdue.total:
+        lines += ["", tr.gettext("⚠️ Overdue:")]
+        lines += [f"• {i.full_name} — {render.deadline(tr, i.deadline, cite=False)}"
+                  for i in digest.overdue.items]
+        lines += _more(tr, digest.overdue.more)
+    if digest.due_soon.total:
+        lines += ["", tr.gettext("⏰ In the next {days} days:", days=digest.horizon_days)]
+        lines += [f"• {i.full_name} — {render.deadline(tr, i.deadline, cite=False)}"
+                  for i in digest.due_soon.items]
+        lines += _more(tr, digest.due_soon.more)
+    if digest.stalled.total:
+        lines += ["", tr.gettext("🐢 No new step for more than {weeks} weeks:",
+                                 weeks=digest.stalled_weeks)]
+        lines += [f"• {i.full_name} — {stage_label(tr, i.stage)} ({tr.date(i.since)})"
+                  for i in digest.stalled.items]
+        lines += _more(tr, digest.stalled.more)
+    if digest.probation.total:
+        lines += ["", tr.gettext("📚 On probation, still missing:")]
+        lines += ["• " + tr.gettext("{name} — {steps} (admitted {date})", name=i.full_name,
+                                    steps=", ".join(stage_label(tr, s) for s in i.missing),
+                                    date=tr.date(i.ceremony_on))
+                  for i in digest.probation.items]
+        lines += _more(tr, digest.probation.more)
+    if digest.quotas:
+        lines.append("")
+        lines += [quota_line(tr, q, digest.today) for q in digest.quotas]
+    lines += ["", tr.gettext("Tap a name below for the details, or type /tiendo and the "
+                             "name. /nhacnho changes the day and time.")]
+    return "\n".join(lines)
+
+
+def _week_number(digest: Digest) -> str:
+    return digest.week.split("-W")[1].lstrip("0")
+
+
+def _more(tr: Translator, count: int) -> list[str]:
+    return [tr.ngettext("…and {count} more person", "…and {count} more people", count)] \
+        if count > 0 else []
+
+
+def quota_line(tr: Translator, item: reminders.QuotaItem, on: date) -> str:
+    """Progress against a quota and the pace the rest of the period needs."""
+    progress, pace = item.progress, item.pace
+    text = "🎯 " + tr.gettext(
+        "{unit}, {period}: {admitted} of {target} admitted ({percent}); {elapsed} of the "
+        "period gone.", unit=progress.unit_name, period=quota_period(tr, progress),
+        admitted=tr.number(progress.admitted, 0), target=tr.number(progress.target, 0),
+        percent=tr.percent(progress.achieved, 0), elapsed=tr.percent(progress.elapsed, 0))
+    if not progress.missing:
+        return text + " " + tr.gettext("Target reached.")
+    text += " " + tr.ngettext(
+        "{count} more by {date}: about {pace} a month.",
+        "{count} more by {date}: about {pace} a month.", progress.missing,
+        date=tr.date(progress.period_end), pace=tr.number(pace.per_month))
+    if pace.behind:
+        text += " " + tr.gettext("Behind an even pace ({expected} by now).",
+                                 expected=tr.number(pace.expected, 0))
+    return text
+
+
+def digest_markup(digest: Digest, names: dict[int, str]) -> InlineKeyboardMarkup | None:
+    """A button per named candidate (the first MAX_BUTTONS) opening their status card."""
+    ids = digest.candidate_ids()[:MAX_BUTTONS]
+    if not ids or not digest.has_news:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(f"👤 {names[i]}"[:60],
+                                                       callback_data=f"{DETAIL}|{i}")]
+                                 for i in ids])
+
+
+def _names(digest: Digest) -> dict[int, str]:
+    return {item.candidate_id: item.full_name
+            for section in (digest.overdue, digest.due_soon, digest.stalled, digest.probation)
+            for item in section.items}
+
+
+def schedule_text(tr: Translator, schedule: Schedule, now: datetime, tz) -> str:
+    """The current setting and the next digest, in one or two lines."""
+    if schedule.state == "off":
+        return tr.gettext("Weekly reminders: off.")
+    text = tr.gettext("Weekly reminders: {state}, every {day} at {time}.",
+                      state=tr.gettext(STATE_LABELS[schedule.state]),
+                      day=tr.gettext(WEEKDAY_LABELS[schedule.weekday]),
+                      time=schedule.local_time)
+    if schedule.state == "paused" and schedule.paused_until:
+        text += " " + tr.gettext("Paused until {date}.", date=tr.date(schedule.paused_until))
+    upcoming = reminders.next_slot(schedule, now, tz)
+    if upcoming is not None:
+        text += "\n" + tr.gettext("Next one: {day} {date} at {time}.",
+                                  day=tr.gettext(WEEKDAY_LABELS[upcoming.weekday()]),
+                                  date=tr.date(upcoming.date()),
+                                  time=upcoming.strftime("%H:%M"))
+    return text
+
+
+# ------------------------------------------------------------------ sending
+
+
+async def send_due(application: Application, *, any_time: bool = False,
+                   person_ids: list[int] | None = None) -> RunResult:
+    """Send every digest owed now through the application's bot, exactly once."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    bot = application.bot
+    tr = services.i18n.translator()
+    limited = bot.rate_limiter is not None
+
+    async def send(recipient: Recipient, digest: Digest, claim) -> int:
+        extra = {"rate_limit_args": BeforeSend(claim)} if limited else {}
+        message = await bot.send_message(recipient.chat_id, digest_text(tr, digest),
+                                         reply_markup=digest_markup(digest, _names(digest)),
+                                         **extra)
+        return message.message_id
+
+    async with services.digest_lock:
+        result = await Fanout(services, send, claim_in_sender=limited).run(
+            any_time=any_time, person_ids=person_ids)
+    logger.info("Weekly digests: %s", result.summary())
+    return result
+
+
+async def on_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A daily slot job or the sweep fired: send what is owed now."""
+    await send_due(context.application)
+
+
+def job_name(weekday: int, local_time: str) -> str:
+    """The JobQueue name of a slot's daily job."""
+    return f"digest {weekday} {local_time}"
+
+
+def ensure_slot_job(application: Application, weekday: int, local_time: str) -> None:
+    """A daily job at this local day and time, unless one exists (JobQueue counts
+    0 = Sunday; `reminders.ptb_day` converts)."""
+    queue = application.job_queue
+    name = job_name(weekday, local_time)
+    if queue is None or queue.get_jobs_by_name(name):
+        return
+    services: Services = application.bot_data[SERVICES_KEY]
+    hour, minute = (int(part) for part in local_time.split(":"))
+    queue.run_daily(on_job, time(hour, minute, tzinfo=services.settings.tz),
+                    days=(reminders.ptb_day(weekday),), name=name)
+
+
+async def schedule_jobs(application: Application) -> None:
+    """Create the jobs from the database: every chosen slot, the default one, the sweep."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    slots = {(reminders.DEFAULT_WEEKDAY, reminders.DEFAULT_TIME.strftime("%H:%M")),
+             *await stored.slots(services.db)}
+    for weekday, local_time in sorted(slots):
+        ensure_slot_job(application, weekday, local_time)
+    application.job_queue.run_repeating(on_job, interval=timedelta(minutes=SWEEP_MINUTES),
+                                        first=FIRST_SWEEP_SECONDS, name="digest sweep")
+
+
+# ------------------------------------------------------------------ /nhacnho
+
+
+async def intro(update: Update, context: BotContext) -> str:
+    """Above the /nhacnho question: the current setting."""
+    scope = await scope_of(update, context)
+    if scope.person_id is None:
+        return ""
+    schedule, held = await reminders.load_schedule(context.services.db, scope.person_id)
+    if not held:
+        return ""
+    services = context.services
+    return schedule_text(context.tr, schedule, services.clock(), services.settings.tz)
+
+
+async def save(update: Update, context: BotContext, draft: Draft) -> None:
+    """The /nhacnho form was answered: change the schedule, or show something."""
+    action = draft.answers["action"]
+    if action == "preview":
+        await preview(update, context)
+        return
+    if action == "problems":
+        await problems(update, context)
+        return
+    services = context.services
+    scope = await scope_of(update, context)
+    current, held = await reminders.load_schedule(services.db, scope.person_id)
+    if not held:
+        await reply(update, context.tr.gettext(
+            "Weekly reminders are for secretaries, deputies and administrators of a unit; "
+            "your roles do not include one."))
+        return
+    now = services.clock()
+    changed = reminders.apply_action(current, action, draft.answers, now, today(context))
+    await reminders.save_schedule(services.db, scope.person_id, changed, now)
+    await audit.record(services.db, scope.person_id, "reminders.set", "person",
+                       scope.person_id, {"action": action})
+    if changed.state != "off":
+        ensure_slot_job(context.application, changed.weekday, changed.local_time)
+    await reply(update, context.tr.gettext("Saved.") + "\n" +
+                schedule_text(context.tr, changed, now, services.settings.tz))
+
+
+async def preview(update: Update, context: BotContext) -> None:
+    """This week's digest, now, in this chat (not counted as the week's delivery)."""
+    services = context.services
+    scope = await scope_of(update, context)
+    _schedule, held = await reminders.load_schedule(services.db, scope.person_id)
+    digest = await reminders.gather(
+        services.db, services.book, services.calendar, reminders.digest_units(held),
+        today(context), horizon_days=services.settings.reminder_horizon_days,
+        stalled_weeks=services.settings.stalled_weeks)
+    await reply(update, digest_text(context.tr, digest),
+                markup=digest_markup(digest, _names(digest)))
+
+
+async def problems(update: Update, context: BotContext) -> None:
+    """For administrators: this week's delivery figures and who did not get the digest."""
+    tr = context.tr
+    services = context.services
+    scope = await scope_of(update, context)
+    week = reminders.week_key(today(context))
+    counts, rows = await stored.week_problems(services.db, week,
+                                              None if scope.admin else scope.unit_ids)
+    lines = [tr.gettext("Week {week}: {sent} sent, {empty} with nothing to send, {failed} "
+                        "not delivered.", week=week.split("-W")[1].lstrip("0"),
+                        sent=counts.get("sent", 0), empty=counts.get("empty", 0),
+                        failed=len(rows))]
+    for row in rows:
+        reason = tr.gettext(ERROR_LABELS.get(row["error"] or "error", ERROR_LABELS["error"]))
+        when = row["finished_at"] or row["claimed_at"]
+        shown = f" ({tr.datetime(datetime.fromisoformat(when.replace('Z', '+00:00')))})" \
+            if when else ""
+        lines.append(f"• {row['full_name']} — {reason}{shown}")
+    await reply(update, "\n".join(lines))
+
+
+async def on_detail_button(update: Update, context: BotContext) -> None:
+    """A name under a digest was tapped: that candidate's status card."""
+    query = update.callback_query
+    await query.answer()
+    if update.effective_chat.type != update.effective_chat.PRIVATE:
+        return
+    try:
+        await send_status(update, context, int(query.data.split("|")[1]))
+    except (AccessDenied, ValueError, IndexError):
+        await reply(update, context.tr.gettext("Your roles do not cover this candidate."))
+
+
+SUBMITTERS = {"save_reminders": save}
+INTROS = {"reminder_settings": intro}
+
+
+def register(application: Application) -> None:
+    """Add this module's handlers (the /nhacnho form itself is in handlers.forms)."""
+    application.add_handler(CallbackQueryHandler(on_detail_button, pattern=rf"^{DETAIL}\|"))
