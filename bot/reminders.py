@@ -43,7 +43,8 @@ DEFAULT_TIME = time(7, 30)
 # Who gets the digest without asking; other managing roles opt in with /nhacnho.
 DEFAULT_ON_ROLES = frozenset({"youth_secretary"})
 DIGEST_ROLES = MANAGING_ROLES
-MAX_ITEMS = 8  # people named per section; the rest are counted
+MAX_ITEMS = 6  # people named per section; the rest are counted
+MAX_QUOTAS = 3  # quotas shown, those behind their pace first
 PAUSE_WEEKS = (1, 2, 4)
 
 State = Literal["on", "paused", "off"]
@@ -256,8 +257,14 @@ def compose(book: RuleBook, calendar: WorkingCalendar, candidates: Sequence[Mapp
     probation.sort(key=lambda i: (i.ceremony_on, i.full_name))
     return Digest(week_key(today), today, tuple(unit_names), _section(overdue),
                   _section(due_soon), _section(stalled), _section(probation),
-                  tuple(QuotaItem(q, quotas.pace(q, today)) for q in quota_progress),
+                  _worst_quotas([QuotaItem(q, quotas.pace(q, today)) for q in quota_progress]),
                   horizon_days, stalled_weeks)
+
+
+def _worst_quotas(items: list[QuotaItem]) -> tuple[QuotaItem, ...]:
+    """The MAX_QUOTAS quotas most in need of attention: behind first, then least done."""
+    ranked = sorted(items, key=lambda q: (not q.pace.behind, q.progress.achieved))
+    return tuple(ranked[:MAX_QUOTAS])
 
 
 def digest_units(roles: Sequence[tuple[int, str]]) -> list[int]:

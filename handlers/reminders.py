@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 DETAIL = "dg"  # callback data: dg|<candidate id>
 MAX_BUTTONS = 8
+MAX_MESSAGE = 4096  # Telegram's limit for one message
 SWEEP_MINUTES = 15
 FIRST_SWEEP_SECONDS = 20
 WEEKDAY_LABELS = {int(choice.value): choice.label for choice in WEEKDAYS}
@@ -94,9 +95,13 @@ def digest_text(tr: Translator, digest: Digest) -> str:
     if digest.quotas:
         lines.append("")
         lines += [quota_line(tr, q, digest.today) for q in digest.quotas]
-    lines += ["", tr.gettext("Tap a name below for the details, or type /tiendo and the "
-                             "name. /nhacnho changes the day and time.")]
-    return "\n".join(lines)
+    footer = tr.gettext("Tap a name below for the details, or type /tiendo and the name. "
+                        "/nhacnho changes the day and time.")
+    body = "\n".join(lines)
+    room = MAX_MESSAGE - len(footer) - 4
+    if len(body) > room:  # very long names or many quotas: cut at a line, never mid-word
+        body = body[:body.rfind("\n", 0, room)] + "\n…"
+    return f"{body}\n\n{footer}"
 
 
 def _week_number(digest: Digest) -> str:
@@ -203,9 +208,9 @@ def ensure_slot_job(application: Application, weekday: int, local_time: str) -> 
     0 = Sunday; `reminders.ptb_day` converts)."""
     queue = application.job_queue
     name = job_name(weekday, local_time)
-    if queue is None or queue.get_jobs_by_name(name):
-        return
     services: Services = application.bot_data[SERVICES_KEY]
+    if queue is None or not services.settings.reminders or queue.get_jobs_by_name(name):
+        return
     hour, minute = (int(part) for part in local_time.split(":"))
     queue.run_daily(on_job, time(hour, minute, tzinfo=services.settings.tz),
                     days=(reminders.ptb_day(weekday),), name=name)

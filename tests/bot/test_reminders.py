@@ -20,7 +20,9 @@ from bot.reminders import (
     week_key,
 )
 from bot.rules.book import load_rulebook
+from bot.i18n import I18n
 from bot.rules.calendar import WorkingCalendar
+from handlers.reminders import digest_text
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 BOOK = load_rulebook()
@@ -148,10 +150,36 @@ def test_nothing_to_report_unless_a_quota_falls_behind():
     assert not _digest(calm, quota_progress=[on_track]).has_news
 
 
-def test_long_sections_name_the_first_eight_and_count_the_rest():
+def test_long_sections_name_the_first_six_and_count_the_rest():
     rows = [_candidate(i, f"Người Số {i:02d}", {"identified": MONDAY - timedelta(days=100 + i)})
             for i in range(12)]
     digest = _digest(*rows)
-    assert digest.stalled.total == 12 and len(digest.stalled.items) == 8
-    assert digest.stalled.more == 4
+    assert digest.stalled.total == 12 and len(digest.stalled.items) == 6
+    assert digest.stalled.more == 6
     assert digest.stalled.items[0].full_name == "Người Số 11"  # longest waiting first
+    text = digest_text(I18n().translator(), digest)
+    assert "…và 6 người khác" in text
+
+
+def test_the_biggest_digest_fits_one_telegram_message():
+    long = "Nguyễn Thị Phương " * 4
+    d = MONDAY
+    shapes = (  # stalled, ceremony overdue, turning 18 soon, on probation without the class
+        lambda: {"identified": d - timedelta(days=400)},
+        lambda: {"identified": d - timedelta(days=400),
+                 "admission_decided": d - timedelta(days=90)},
+        lambda: {"identified": d - timedelta(days=3)},
+        lambda: {"identified": d - timedelta(days=400), "ceremony_held": d - timedelta(days=99)})
+    rows = [_candidate(10 * k + i, f"{long}{k}{i}", shape(), birth=date(2008, 12, 1))
+            for k, shape in enumerate(shapes) for i in range(10)]
+    quota = {"period_kind": "year", "period_start": "2026-01-01", "period_end": "2026-12-31",
+             "segment": None, "target": 10}
+    progress = [quotas.progress(f"{long} {i}", quota, i, None, MONDAY, BOOK)
+                for i in range(10)]
+    digest = _digest(*rows, quota_progress=progress)
+    assert len(digest.quotas) == 3 and digest.quotas[0].progress.admitted == 0
+    assert all(section.total >= 10 for section in (digest.overdue, digest.due_soon,
+                                                   digest.stalled, digest.probation))
+    text = digest_text(I18n().translator(), digest)
+    assert len(text) <= 4096 and "\n…\n" in text  # cut at a line
+    assert text.endswith("Đổi ngày giờ nhận: /nhacnho.")
