@@ -30,8 +30,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.delivery import classify
-from bot.reminders import DIGEST_ROLES, Digest, Schedule, digest_units, gather, owed, \
-    schedule_of, week_key
+from bot.reminders import DIGEST_ROLES, Digest, Schedule, digest_for, owed, schedule_of, \
+    week_key
 from bot.services import Services
 from storage import reminders as log
 
@@ -148,11 +148,9 @@ class Fanout:
     async def compose(self, recipient: Recipient) -> Digest:
         """The recipient's digest as of today."""
         services = self.services
-        today = self.now().astimezone(services.settings.tz).date()
-        return await gather(services.db, services.book, services.calendar,
-                            digest_units(recipient.roles), today,
-                            horizon_days=services.settings.reminder_horizon_days,
-                            stalled_weeks=services.settings.stalled_weeks)
+        return await digest_for(services.db, services.book, services.calendar,
+                                services.settings, recipient.roles,
+                                self.now().astimezone(services.settings.tz).date())
 
     async def owed(self, week: str, now: datetime, any_time: bool,
                    person_ids: list[int] | None) -> list[Recipient]:

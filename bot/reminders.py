@@ -18,6 +18,7 @@ from typing import Any, Literal
 import aiosqlite
 
 from bot import quotas
+from bot.config import Settings
 from bot.i18n import N_
 from bot.membership import MANAGING_ROLES
 from bot.rules.book import RuleBook
@@ -270,6 +271,20 @@ def _worst_quotas(items: list[QuotaItem]) -> tuple[QuotaItem, ...]:
 def digest_units(roles: Sequence[tuple[int, str]]) -> list[int]:
     """The units a person's digest covers: those of their managing roles."""
     return list(dict.fromkeys(unit for unit, role in roles if role in DIGEST_ROLES))
+
+
+def week_number(week: str) -> str:
+    """`2026-W08` → `8`, as people say it."""
+    return week.split("-W")[1].lstrip("0")
+
+
+async def digest_for(db: aiosqlite.Connection, book: RuleBook, calendar: WorkingCalendar,
+                     settings: Settings, roles: Sequence[tuple[int, str]], today: date
+                     ) -> Digest:
+    """The digest of a person with these roles (unit, role), as of `today`."""
+    return await gather(db, book, calendar, digest_units(roles), today,
+                        horizon_days=settings.reminder_horizon_days,
+                        stalled_weeks=settings.stalled_weeks)
 
 
 async def gather(db: aiosqlite.Connection, book: RuleBook, calendar: WorkingCalendar,

@@ -30,6 +30,7 @@ from handlers.context import SERVICES_KEY, BotContext
 from handlers.forms import reply, scope_of, today
 from storage import audit
 from storage import reminders as stored
+from storage.db import parse_utc
 from storage.drafts import Draft
 
 logger = logging.getLogger(__name__)
@@ -66,8 +67,8 @@ def digest_text(tr: Translator, digest: Digest) -> str:
     units = ", ".join(digest.unit_names)
     if not digest.has_news:
         return tr.gettext("✅ Week {week}: nothing needs attention in {units}; everything is "
-                          "on track.", week=_week_number(digest), units=units)
-    lines = [tr.gettext("📋 Weekly reminder, week {week} ({date})", week=_week_number(digest),
+                          "on track.", week=reminders.week_number(digest.week), units=units)
+    lines = [tr.gettext("📋 Weekly reminder, week {week} ({date})", week=reminders.week_number(digest.week),
                         date=tr.date(digest.today)), f"🏢 {units}"]
     if digest.overdue.total:
         lines += ["", tr.gettext("⚠️ Overdue:")]
@@ -102,10 +103,6 @@ def digest_text(tr: Translator, digest: Digest) -> str:
     if len(body) > room:  # very long names or many quotas: cut at a line, never mid-word
         body = body[:body.rfind("\n", 0, room)] + "\n…"
     return f"{body}\n\n{footer}"
-
-
-def _week_number(digest: Digest) -> str:
-    return digest.week.split("-W")[1].lstrip("0")
 
 
 def _more(tr: Translator, count: int) -> list[str]:
@@ -275,10 +272,8 @@ async def preview(update: Update, context: BotContext) -> None:
     services = context.services
     scope = await scope_of(update, context)
     _schedule, held = await reminders.load_schedule(services.db, scope.person_id)
-    digest = await reminders.gather(
-        services.db, services.book, services.calendar, reminders.digest_units(held),
-        today(context), horizon_days=services.settings.reminder_horizon_days,
-        stalled_weeks=services.settings.stalled_weeks)
+    digest = await reminders.digest_for(services.db, services.book, services.calendar,
+                                        services.settings, held, today(context))
     await reply(update, digest_text(context.tr, digest),
                 markup=digest_markup(digest, _names(digest)))
 
@@ -292,14 +287,13 @@ async def problems(update: Update, context: BotContext) -> None:
     counts, rows = await stored.week_problems(services.db, week,
                                               None if scope.admin else scope.unit_ids)
     lines = [tr.gettext("Week {week}: {sent} sent, {empty} with nothing to send, {failed} "
-                        "not delivered.", week=week.split("-W")[1].lstrip("0"),
+                        "not delivered.", week=reminders.week_number(week),
                         sent=counts.get("sent", 0), empty=counts.get("empty", 0),
                         failed=len(rows))]
     for row in rows:
         reason = tr.gettext(ERROR_LABELS.get(row["error"] or "error", ERROR_LABELS["error"]))
         when = row["finished_at"] or row["claimed_at"]
-        shown = f" ({tr.datetime(datetime.fromisoformat(when.replace('Z', '+00:00')))})" \
-            if when else ""
+        shown = f" ({tr.datetime(parse_utc(when))})" if when else ""
         lines.append(f"• {row['full_name']} — {reason}{shown}")
     await reply(update, "\n".join(lines))
 

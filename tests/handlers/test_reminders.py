@@ -97,7 +97,7 @@ async def test_digest_for_a_seeded_unit_at_the_chosen_local_time(launch, chat, c
         assert f"Phạm Văn Nam — Đủ 18 tuổi (ngày sớm nhất chi bộ có thể xét): " \
                f"{fmt(monday + timedelta(days=10))}" in rest.split("🐢")[0]
         stalled = text.split("🐢 Hơn 8 tuần chưa có bước mới:")[1].split("📚")[0]
-        assert f"Đỗ Thị Thu — " in stalled and fmt(monday - timedelta(days=100)) in stalled
+        assert "Đỗ Thị Thu — " in stalled and fmt(monday - timedelta(days=100)) in stalled
         assert "Lý Thị Hạnh" not in stalled  # on probation: waiting by rule
         probation = text.split("📚 Đảng viên dự bị còn thiếu:")[1].split("🎯")[0]
         assert f"Lý Thị Hạnh — Học xong lớp bồi dưỡng đảng viên mới (kết nạp " \
@@ -248,7 +248,7 @@ async def test_a_user_who_blocked_the_bot_does_not_stop_the_others(
         services.settings.admin_ids = [1001]
         await chat.say(1001, "/nhacnho")
         report = await chat.say(1001, "ai chua nhan")
-        assert f"đã gửi 5, 0 người không có gì để gửi, 1 chưa nhận được." in report
+        assert "đã gửi 5, 0 người không có gì để gửi, 1 chưa nhận được." in report
         assert "Lê Bí Thư 2 — đã chặn bot" in report
         # the next sweep does not try the blocked user again, nor anyone else
         assert (await send_due(app)).owed == 0
