@@ -14,7 +14,8 @@ from handlers.context import BotContext
 from handlers.forms import reply, scope_of, today
 from storage.drafts import Draft
 
-HISTORY = "hist"  # callback data: hist|<candidate id>
+HISTORY = "hist"  # callback data: hist|<candidate id>, the history of a candidate
+CARD = "card"  # callback data: card|<candidate id>, the status card (under a digest)
 
 
 async def save_candidate(update: Update, context: BotContext, draft: Draft) -> None:
@@ -77,15 +78,17 @@ async def send_history(update: Update, context: BotContext, candidate_id: int) -
     await reply(update, render.history(context.tr, view))
 
 
-async def on_history_button(update: Update, context: BotContext) -> None:
-    """The user tapped «Show history» under a status card."""
+async def on_candidate_button(update: Update, context: BotContext) -> None:
+    """The user tapped «Show history» under a status card, or a name under a digest."""
     query = update.callback_query
     await query.answer()
     if update.effective_chat.type != update.effective_chat.PRIVATE:
         return
+    kind, _, number = query.data.partition("|")
+    show = send_history if kind == HISTORY else send_status
     try:
-        await send_history(update, context, int(query.data.split("|")[1]))
-    except (AccessDenied, ValueError, IndexError):
+        await show(update, context, int(number))
+    except (AccessDenied, ValueError):
         await reply(update, context.tr.gettext("Your roles do not cover this candidate."))
 
 
@@ -100,4 +103,5 @@ SUBMITTERS = {
 
 def register(application: Application) -> None:
     """Add this module's handlers (the forms themselves are in handlers.forms)."""
-    application.add_handler(CallbackQueryHandler(on_history_button, pattern=rf"^{HISTORY}\|"))
+    application.add_handler(CallbackQueryHandler(on_candidate_button,
+                                                 pattern=rf"^({HISTORY}|{CARD})\|"))

@@ -12,7 +12,7 @@ import logging
 from datetime import date, datetime, time, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot import reminders
 from bot.delivery import BeforeSend
@@ -20,12 +20,11 @@ from bot.fanout import Fanout, Recipient, RunResult
 from bot.forms import WEEKDAYS
 from bot.i18n import N_, Translator
 from bot.labels import stage_label
-from bot.pipeline import AccessDenied
 from bot.reminders import Digest, Schedule
 from bot.services import Services
 from handlers import render
 from handlers.ask import quota_period
-from handlers.candidates import send_status
+from handlers.candidates import CARD
 from handlers.context import SERVICES_KEY, BotContext
 from handlers.forms import reply, scope_of, today
 from storage import audit
@@ -35,7 +34,6 @@ from storage.drafts import Draft
 
 logger = logging.getLogger(__name__)
 
-DETAIL = "dg"  # callback data: dg|<candidate id>
 MAX_BUTTONS = 8
 MAX_MESSAGE = 4096  # Telegram's limit for one message
 SWEEP_MINUTES = 15
@@ -136,7 +134,7 @@ def digest_markup(digest: Digest, names: dict[int, str]) -> InlineKeyboardMarkup
     if not ids or not digest.has_news:
         return None
     return InlineKeyboardMarkup([[InlineKeyboardButton(f"👤 {names[i]}"[:60],
-                                                       callback_data=f"{DETAIL}|{i}")]
+                                                       callback_data=f"{CARD}|{i}")]
                                  for i in ids])
 
 
@@ -298,22 +296,10 @@ async def problems(update: Update, context: BotContext) -> None:
     await reply(update, "\n".join(lines))
 
 
-async def on_detail_button(update: Update, context: BotContext) -> None:
-    """A name under a digest was tapped: that candidate's status card."""
-    query = update.callback_query
-    await query.answer()
-    if update.effective_chat.type != update.effective_chat.PRIVATE:
-        return
-    try:
-        await send_status(update, context, int(query.data.split("|")[1]))
-    except (AccessDenied, ValueError, IndexError):
-        await reply(update, context.tr.gettext("Your roles do not cover this candidate."))
-
-
 SUBMITTERS = {"save_reminders": save}
 INTROS = {"reminder_settings": intro}
 
 
 def register(application: Application) -> None:
-    """Add this module's handlers (the /nhacnho form itself is in handlers.forms)."""
-    application.add_handler(CallbackQueryHandler(on_detail_button, pattern=rf"^{DETAIL}\|"))
+    """Nothing to add: the /nhacnho form is in handlers.forms, the buttons under a digest
+    (status cards) in handlers.candidates, the jobs come from `schedule_jobs`."""
