@@ -12,10 +12,13 @@ import signal
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import aiosqlite
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, PersistenceInput
 
+from bot.channels.zalo import ZaloRequest
+from bot.channels.zalo_webhook import ZaloWebhook
 from bot.commands import menu_commands
 from bot.config import Settings
 from bot.delivery import ResilientRateLimiter
@@ -46,6 +49,7 @@ from storage.current import sync_stage_ranking
 from storage.db import open_database
 from storage.drafts import draft_keys
 from storage.persistence import SQLitePersistence
+from storage.zalo import ZaloIds
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +77,7 @@ async def create_application(settings: Settings, *, token: str | None = None,
         book=book, calendar=calendar, pipeline=Pipeline(db, book, calendar),
         knowledge=await open_knowledge(db, book),
         membership=Membership(db, clock or utc_now, settings.invite_days),
-        draft_keys=await draft_keys(db), clock=clock or utc_now,
+        draft_keys=await draft_keys(db), clock=clock or utc_now, channel=settings.channel,
     )
     persistence = SQLitePersistence(
         settings.database_path,
@@ -83,10 +87,13 @@ async def create_application(settings: Settings, *, token: str | None = None,
     builder = (
         ApplicationBuilder()
         .token(token or settings.bot_token or "")
-        .base_url(base_url or settings.bot_api_base_url)
+        .base_url(base_url or settings.api_base_url)
         .context_types(ContextTypes(context=BotContext))
         .persistence(persistence)
     )
+    if settings.channel == "zalo":  # the same handlers, through the Zalo translation
+        ids = ZaloIds(db)
+        builder = builder.request(ZaloRequest(ids)).get_updates_request(ZaloRequest(ids))
     if rate_limited:
         builder = builder.rate_limiter(ResilientRateLimiter(max_retries=3))
     application = builder.build()
@@ -142,16 +149,40 @@ async def stop_application(application: Application) -> None:
     await _services(application).db.close()
 
 
+async def start_zalo_webhook(application: Application) -> ZaloWebhook:
+    """Register the webhook with Zalo (URL + secret) and serve it; no polling."""
+    settings = _services(application).settings
+    if not settings.webhook_secret:
+        raise ValueError("WEBHOOK_SECRET (8 to 256 characters) is required with WEBHOOK_URL")
+    await application.initialize()
+    await application.start()
+    path = urlsplit(settings.webhook_url).path or "/"
+    webhook = ZaloWebhook(application, application.bot.request, settings.webhook_secret,
+                          path, settings.webhook_listen, settings.webhook_port)
+    await webhook.start()
+    await application.bot.set_webhook(settings.webhook_url,
+                                      secret_token=settings.webhook_secret)
+    return webhook
+
+
 async def run_until_stopped(application: Application) -> None:
-    """Poll until SIGINT/SIGTERM, then shut down cleanly."""
+    """Poll (or, on Zalo with WEBHOOK_URL, serve the webhook) until SIGINT/SIGTERM, then
+    shut down cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await start_polling(application)
+    settings = _services(application).settings
+    webhook = None
+    if settings.channel == "zalo" and settings.webhook_url:
+        webhook = await start_zalo_webhook(application)
+    else:
+        await start_polling(application)
     logger.info("Bot is running; press Ctrl+C to stop")
     try:
         await stop.wait()
     finally:
+        if webhook is not None:
+            await webhook.stop()
         await stop_application(application)

@@ -20,6 +20,7 @@ MENU: tuple[tuple[str, str], ...] = (
     ("lichsu", N_("History of a candidate")),
     ("moi", N_("Invite someone to your unit")),
     ("toi", N_("Your units and roles")),
+    ("lienket", N_("Use the same roles on Telegram and Zalo")),
     ("govaitro", N_("Remove someone's role in your unit")),
     ("nhatky", N_("Who viewed or changed what (administrators)")),
     ("start", N_("Start and see what the bot can do")),

@@ -10,6 +10,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_ZALO_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
 
 
 class ConfigError(Exception):
@@ -26,19 +27,31 @@ class Settings(BaseSettings):
         default=DEFAULT_TELEGRAM_BASE_URL,
         description="Bot API server, ending in /bot (official, self-hosted or the emulator)",
     )
-    channel: Literal["telegram"] = "telegram"
+    channel: Literal["telegram", "zalo"] = "telegram"
     database_path: Path = Path("data/bot.sqlite3")
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: Literal["vi", "en"] = "vi"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     invite_days: int = Field(default=7, ge=1, le=90)
     stalled_weeks: int = Field(default=8, ge=1, le=104)
+    webhook_url: str | None = Field(default=None, description="Public HTTPS URL of the "
+                                    "Zalo webhook; empty: long polling")
+    webhook_secret: str | None = Field(default=None, min_length=8, max_length=256)
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=0, le=65535)
     reminders: bool = Field(default=True, description="Send the weekly digests")
     reminder_horizon_days: int = Field(default=14, ge=1, le=90)
     demo_host: str = "127.0.0.1"
     demo_port: int = Field(default=8080, ge=0, le=65535)
     demo_database_path: Path = Path("data/demo.sqlite3")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @property
+    def api_base_url(self) -> str:
+        """The Bot API server: BOT_API_BASE_URL, or Zalo's when CHANNEL=zalo left it unset."""
+        if self.channel == "zalo" and self.bot_api_base_url == DEFAULT_TELEGRAM_BASE_URL:
+            return DEFAULT_ZALO_BASE_URL
+        return self.bot_api_base_url
 
     @field_validator("bot_token", mode="before")
     @classmethod

@@ -26,7 +26,7 @@ MANAGING_ROLES = frozenset(ROLES) - {"member"}
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
 CODE_SHAPE = re.compile(r"^([A-Z2-9]{4})-?([A-Z2-9]{4})$")
 
-Outcome = Literal["joined", "unknown", "used", "expired"]
+Outcome = Literal["joined", "unknown", "used", "expired", "linked", "taken"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,18 @@ class Acceptance:
     outcome: Outcome
     unit_name: str = ""
     role: str = ""
+    person_name: str = ""  # linked: whose roles this chat now shares
+
+
+class _Refused(Exception):
+    """Undo the transaction and report `outcome`."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
+LINK_VALID_FOR = timedelta(hours=24)
 
 
 def new_code() -> str:
@@ -90,9 +102,48 @@ class Membership:
                                {"role": role})
         return code, expires
 
+    async def create_link(self, person_id: int) -> tuple[str, datetime]:
+        """A code that links another chat identity (the other channel) to this person."""
+        now = self.clock()
+        code, expires = new_code(), now + LINK_VALID_FOR
+        await invites.create_link_code(self.db, code, person_id, now, expires)
+        return code, expires
+
+    async def link(self, link: dict[str, Any], channel: str, external_id: str,
+                   display_name: str) -> Acceptance:
+        """Use a link code: this chat identity now belongs to the code's person. An
+        identity already used by someone else is moved only if that someone has no role."""
+        now = self.clock()
+        if link["used_at"] is not None:
+            return Acceptance("used")
+        if datetime.fromisoformat(link["expires_at"]) <= now:
+            return Acceptance("expired")
+        owner = await people.person_by_identity(self.db, channel, external_id)
+        async with transaction(self.db):
+            if owner is not None and owner["id"] != link["person_id"]:
+                if await people.roles_of(self.db, owner["id"]):
+                    return Acceptance("taken")
+                await people.move_identity(self.db, channel, external_id, link["person_id"])
+            elif owner is None:
+                await people.link_identity(self.db, link["person_id"], channel, external_id,
+                                           display_name=display_name)
+            if not await invites.use_link_code(self.db, link["code"], now):
+                raise _Refused("used")
+            await audit.record(self.db, link["person_id"], "identity.link", "person",
+                               link["person_id"], {"channel": channel})
+        person = await people.get_person(self.db, link["person_id"])
+        return Acceptance("linked", person_name=person["full_name"])
+
     async def accept(self, code: str, channel: str, external_id: str, display_name: str
                      ) -> Acceptance:
-        """Use a code: the person (created on first contact) gets the role."""
+        """Use a code: a link code links this chat to its person; an invitation gives the
+        role to the person (created on first contact)."""
+        link = await invites.get_link_code(self.db, code)
+        if link is not None:
+            try:
+                return await self.link(link, channel, external_id, display_name)
+            except _Refused as refused:
+                return Acceptance(refused.outcome)
         invite = await invites.get_invite(self.db, code)
         if invite is None:
             return Acceptance("unknown")

@@ -31,3 +31,23 @@ def fold(text: str) -> str:
 def clean(text: str) -> str:
     """Return ``text`` in NFC with runs of whitespace collapsed to one space, stripped."""
     return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+_BREAKS = ("\n\n", "\n", ". ", "? ", "! ", "… ", "; ", ", ", " ")
+
+
+def split_message(text: str, limit: int) -> list[str]:
+    """Cut `text` into parts of at most `limit` characters, each ending at the latest
+    paragraph, line or sentence end that fits (else a word end; a hard cut only for a
+    single word longer than `limit`)."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = next((window.rfind(mark) + len(mark) for mark in _BREAKS
+                    if window.rfind(mark) > limit // 3), limit)
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest.strip() or not parts:
+        parts.append(rest.rstrip())
+    return parts

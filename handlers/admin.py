@@ -20,6 +20,8 @@ ACTION_LABELS = {
     "invite.create": N_("created an invitation"),
     "invite.accept": N_("joined"),
     "role.revoke": N_("removed a role"),
+    "identity.link": N_("linked another chat app"),
+    "reminders.set": N_("changed the weekly reminders"),
 }
 LOG_LINES = 20
 

@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from handlers.context import BotContext
-from handlers.forms import reply, scope_of
+from handlers.forms import refused_outside_private, reply, scope_of
 from bot.labels import role_label
 from storage.drafts import Draft
 from storage.people import person_by_identity, roles_of
@@ -44,6 +44,10 @@ async def accept_code(update: Update, context: BotContext, code: str) -> None:
         "used": tr.gettext("This invitation code has already been used. Please ask for a "
                            "new one."),
         "expired": tr.gettext("This invitation code has expired. Please ask for a new one."),
+        "taken": tr.gettext("This chat already belongs to another person who has roles, so "
+                            "it cannot be linked. Please ask an administrator."),
+        "linked": tr.gettext("Linked: this chat now shares the roles of {name}. Type /toi "
+                             "to see them.", name=result.person_name),
     }
     if result.outcome in messages:
         await reply(update, messages[result.outcome])
@@ -88,9 +92,30 @@ async def remove_role(update: Update, context: BotContext, draft: Draft) -> None
         unit=removed["unit_name"]))
 
 
+async def link_code(update: Update, context: BotContext) -> None:
+    """/lienket: a code to type on the other channel (Telegram ↔ Zalo) for the same roles."""
+    tr = context.tr
+    if await refused_outside_private(update, context):
+        return
+    services = context.services
+    person = await person_by_identity(services.db, services.channel,
+                                      str(update.effective_user.id))
+    if person is None:
+        await reply(update, tr.gettext("You have no role yet. Ask your cell secretary for an "
+                                       "invitation code."))
+        return
+    code, expires = await services.membership.create_link(person["id"])
+    await reply(update, tr.gettext(
+        "Link code: {code} (single use, valid until {time} {date}).\nOpen the bot on the "
+        "other app (Zalo or Telegram) and type this code there: that chat will share your "
+        "roles.", code=code, time=tr.local(expires).strftime("%H:%M"),
+        date=tr.date(expires)))
+
+
 SUBMITTERS = {"create_invite": create_invite, "remove_role": remove_role}
 
 
 def register(application: Application) -> None:
     """Add this module's handlers."""
     application.add_handler(CommandHandler("toi", my_roles))
+    application.add_handler(CommandHandler("lienket", link_code))

@@ -107,3 +107,11 @@ async def roles_of(conn: aiosqlite.Connection, person_id: int) -> list[dict[str,
         (person_id,),
     )
     return [dict(row) for row in rows]
+
+
+async def move_identity(conn: aiosqlite.Connection, channel: str, external_id: int | str,
+                        person_id: int) -> None:
+    """Give a chat identity to another person (linking; the caller checked it may)."""
+    await conn.execute(
+        "UPDATE identities SET person_id = ? WHERE channel = ? AND external_id = ?",
+        (person_id, channel, str(external_id)))

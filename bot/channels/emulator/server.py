@@ -22,6 +22,7 @@ from typing import Any
 from .bot_api import BotApi, decode_request
 from .control import ControlApi, Response, file_response, json_response
 from .state import DemoUser, EmulatorError, EmulatorState, Fault
+from .zalo_api import ZaloApi
 
 __all__ = ["Emulator"]
 
@@ -37,6 +38,7 @@ class _Router:
     def __init__(self, bot_api: BotApi, control: ControlApi) -> None:
         self.bot_api = bot_api
         self.control = control
+        self.zalo_api = ZaloApi(bot_api.state)
 
     def route(self, verb: str, target: str, content_type: str | None, body: bytes) -> Response:
         split = urllib.parse.urlsplit(target)
@@ -44,6 +46,8 @@ class _Router:
         try:
             if path.startswith("/bot"):
                 return self._bot_method(path, split.query, content_type, body)
+            if path.startswith("/zalo/bot"):
+                return self._zalo_method(path, body)
             if path.startswith("/control/"):
                 query = dict(urllib.parse.parse_qsl(split.query))
                 return self.control.handle(verb, path, query, body)
@@ -68,6 +72,14 @@ class _Router:
         except (TypeError, ValueError) as error:
             raise EmulatorError(400, f"Bad Request: {error}") from None
         return json_response({"ok": True, "result": result})
+
+
+    def _zalo_method(self, path: str, body: bytes) -> Response:
+        parts = path.split("/")
+        if len(parts) != 4 or not parts[3]:
+            raise EmulatorError(404, "Not Found: method not found")
+        params, _files = decode_request("application/json", body, "")
+        return json_response({"ok": True, "result": self.zalo_api.call(parts[3], params)})
 
 
 class _Handler(BaseHTTPRequestHandler):

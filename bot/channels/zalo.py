@@ -1,0 +1,191 @@
+"""The Zalo Bot API behind PTB's request interface: handlers never know it is Zalo.
+
+PTB builds Telegram calls (`.../bot<token>/sendMessage` with Telegram parameters) and
+expects Telegram answers. `ZaloRequest` translates both ways (see ../shared/channels/ZALO.md):
+
+- ids: Zalo's hex strings become stable local integers (`storage.zalo.ZaloIds`); users
+  and chats share one namespace, so a private chat's id is its user's id, as on Telegram;
+- getUpdates: Zalo returns one event per call and has no update ids or offsets; each event
+  gets an update id from the database (an event seen twice is dropped), times in ms become
+  seconds, and a text starting with `/` gets the `bot_command` entity Telegram would add;
+- sendMessage: text over 2 000 characters is split at paragraph or sentence ends;
+  inline keyboards are dropped (every choice is also written as a numbered line and can be
+  typed); editMessageText sends a new message;
+- methods Zalo lacks (command menu, callback answers, deleting messages) succeed locally.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+import httpx
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+from bot.text import split_message
+from storage.zalo import ZaloIds, new_update_id
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
+MAX_TEXT = 2000
+# Telegram methods answered here without calling Zalo (Zalo has no such feature).
+_LOCAL_OK = frozenset({
+    "setmycommands", "deletemycommands", "answercallbackquery", "deletemessage",
+    "setchatmenubutton", "editmessagereplymarkup",
+})
+_EVENT_TEXT = "message.text.received"
+
+
+def _ok(result: Any) -> tuple[int, bytes]:
+    return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+class ZaloRequest(BaseRequest):
+    """PTB's `BaseRequest` speaking the Zalo Bot API over httpx."""
+
+    def __init__(self, ids: ZaloIds, *, read_timeout: float = 10.0,
+                 connection_pool_size: int = 8) -> None:
+        self.ids = ids
+        self._read_timeout = read_timeout
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(read_timeout, connect=5.0),
+            limits=httpx.Limits(max_connections=connection_pool_size))
+
+    @property
+    def read_timeout(self) -> float | None:
+        """Default read timeout (PTB adds the long-polling time for getUpdates)."""
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        """Nothing to open: the client is ready."""
+
+    async def shutdown(self) -> None:
+        """Close the HTTP client."""
+        await self._client.aclose()
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         write_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+        """Translate one Telegram call to Zalo and the answer back."""
+        base, _, name = url.rpartition("/")
+        params = dict(request_data.parameters) if request_data else {}
+        timeout = read_timeout if isinstance(read_timeout, (int, float)) else None
+        name = name.lower()
+        if name in _LOCAL_OK:
+            return _ok(True)
+        if name == "getme":
+            return await self._get_me(base)
+        if name == "getupdates":
+            return await self._get_updates(base, params, timeout)
+        if name in ("sendmessage", "editmessagetext"):
+            return await self._send_message(base, params)
+        if name == "sendchataction":
+            chat = await self.ids.zalo(params["chat_id"])
+            return await self._call(base, "sendChatAction", {"chat_id": chat,
+                                                            "action": "typing"})
+        if name == "setwebhook":
+            return await self._call(base, "setWebhook", {
+                "url": params.get("url"), "secret_token": params.get("secret_token")})
+        if name in ("deletewebhook", "getwebhookinfo"):
+            status, body = await self._call(base, name, {})
+            return (status, body) if status != 200 else _ok(
+                True if name == "deletewebhook" else
+                {"url": (json.loads(body).get("result") or {}).get("url", ""),
+                 "has_custom_certificate": False, "pending_update_count": 0})
+        return 400, json.dumps({"ok": False, "error_code": 400,
+                                "description": f"Bad Request: {name} is not available on "
+                                               "Zalo"}).encode()
+
+    async def _call(self, base: str, method: str, payload: dict[str, Any],
+                    timeout: float | None = None) -> tuple[int, bytes]:
+        """POST to Zalo; returns (status, body) with Telegram's error shape kept."""
+        try:
+            response = await self._client.post(f"{base}/{method}", json=payload,
+                                               timeout=timeout or self._read_timeout)
+        except httpx.TimeoutException as exc:
+            raise TimedOut(f"Zalo {method} timed out") from exc
+        except httpx.HTTPError as exc:
+            raise NetworkError(f"Zalo {method}: {exc}") from exc
+        if response.status_code == 429:  # Zalo says only "429": wait a second
+            return 429, json.dumps({"ok": False, "error_code": 429,
+                                    "description": "Too Many Requests",
+                                    "parameters": {"retry_after": 1}}).encode()
+        return response.status_code, response.content
+
+    async def _get_me(self, base: str) -> tuple[int, bytes]:
+        status, body = await self._call(base, "getMe", {})
+        data = json.loads(body)
+        if status != 200 or not data.get("ok"):
+            return status, body
+        me = data["result"]
+        name = me.get("account_name") or me.get("display_name") or "zalo_bot"
+        return _ok({"id": int(me["id"]) if str(me["id"]).isdigit() else 1, "is_bot": True,
+                    "first_name": name, "username": name})
+
+    async def _get_updates(self, base: str, params: dict[str, Any],
+                           timeout: float | None) -> tuple[int, bytes]:
+        wait = int(params.get("timeout") or 0)
+        status, body = await self._call(base, "getUpdates", {"timeout": str(wait)},
+                                        timeout=(timeout or self._read_timeout) + wait)
+        data = json.loads(body) if body else {}
+        if status == 408 or (status == 200 and not data.get("result")):
+            return _ok([])  # nothing arrived within the timeout
+        if status != 200 or not data.get("ok"):
+            return status, body
+        update = await self.telegram_update(data["result"])
+        return _ok([update] if update else [])
+
+    async def telegram_update(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        """A Zalo event as a Telegram update (None for an event seen before)."""
+        message = event.get("message") or {}
+        name = event.get("event_name") or (_EVENT_TEXT if "text" in message else "")
+        update_id = await new_update_id(self.ids.db, f"{name}:{message.get('message_id')}")
+        if update_id is None:
+            return None
+        chat, sender = message.get("chat") or {}, message.get("from") or {}
+        private = str(chat.get("chat_type", "PRIVATE")).upper() == "PRIVATE"
+        first_name = sender.get("first_name") or sender.get("display_name") or "Zalo"
+        converted: dict[str, Any] = {
+            "message_id": await self.ids.local("message", message.get("message_id", update_id)),
+            "date": int(message.get("date") or time.time() * 1000) // 1000,
+            "chat": {"id": await self.ids.local("peer", chat.get("id", "")),
+                     "type": "private" if private else "group",
+                     **({"first_name": first_name} if private else {"title": "Zalo"})},
+            "from": {"id": await self.ids.local("peer", sender.get("id", chat.get("id", ""))),
+                     "is_bot": False, "first_name": first_name},
+        }
+        text = message.get("text")
+        if name == _EVENT_TEXT and isinstance(text, str):
+            converted["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0] if text.split() else text
+                converted["entities"] = [{"type": "bot_command", "offset": 0,
+                                          "length": len(command)}]
+        return {"update_id": update_id, "message": converted}
+
+    async def _send_message(self, base: str, params: dict[str, Any]) -> tuple[int, bytes]:
+        local_chat = int(params["chat_id"])
+        chat = await self.ids.zalo(local_chat)
+        if chat is None:
+            return 400, json.dumps({"ok": False, "error_code": 400,
+                                    "description": "Bad Request: chat not found"}).encode()
+        sent: dict[str, Any] = {}
+        for part in split_message(str(params.get("text", "")), MAX_TEXT):
+            status, body = await self._call(base, "sendMessage", {"chat_id": chat,
+                                                                 "text": part})
+            data = json.loads(body) if body else {}
+            if status != 200 or not data.get("ok"):
+                return status, body
+            sent = data["result"]
+        return _ok({
+            "message_id": await self.ids.local("message", sent.get("message_id", "")),
+            "date": int(sent.get("date") or time.time() * 1000) // 1000,
+            "chat": {"id": local_chat, "type": "private"},
+            "text": params.get("text", ""),
+        })

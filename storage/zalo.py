@@ -1,0 +1,48 @@
+"""Stable integers for Zalo's string ids, and update ids for Zalo's events."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+LOCAL_BASE = 2**53  # above every Telegram id, still a 64-bit SQLite integer
+
+
+class ZaloIds:
+    """Zalo id ↔ local integer, per kind ('peer': a user or chat; 'message'), cached."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+        self._local: dict[tuple[str, str], int] = {}
+        self._zalo: dict[int, str] = {}
+
+    async def local(self, kind: str, zalo_id: str) -> int:
+        """The local integer of a Zalo id (created on first sight)."""
+        key = (kind, str(zalo_id))
+        if key in self._local:
+            return self._local[key]
+        await self.db.execute("INSERT OR IGNORE INTO zalo_ids (kind, zalo_id) VALUES (?, ?)", key)
+        rows = await self.db.execute_fetchall(
+            "SELECT local_id FROM zalo_ids WHERE kind = ? AND zalo_id = ?", key)
+        local = LOCAL_BASE + rows[0][0]
+        self._local[key], self._zalo[local] = local, key[1]
+        return local
+
+    async def zalo(self, local: int | str) -> str | None:
+        """The Zalo id behind a local integer (None if unknown)."""
+        number = int(local)
+        if number in self._zalo:
+            return self._zalo[number]
+        rows = await self.db.execute_fetchall(
+            "SELECT kind, zalo_id FROM zalo_ids WHERE local_id = ?", (number - LOCAL_BASE,))
+        if not rows:
+            return None
+        self._local[(rows[0][0], rows[0][1])] = number
+        self._zalo[number] = rows[0][1]
+        return rows[0][1]
+
+
+async def new_update_id(db: aiosqlite.Connection, event_key: str) -> int | None:
+    """An update id for a new event; None when the event was seen already."""
+    cursor = await db.execute("INSERT OR IGNORE INTO zalo_events (event_key) VALUES (?)",
+                              (event_key,))
+    return cursor.lastrowid if cursor.rowcount == 1 else None

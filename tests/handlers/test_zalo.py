@@ -1,0 +1,203 @@
+"""The same bot on Zalo: the real Application through ZaloRequest, against the emulator's
+Zalo dialect (hex ids, one event per getUpdates, no keyboards, 2 000 characters)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from bot.app import create_application, start_polling, start_zalo_webhook, stop_application
+from bot.channels.emulator import DemoUser
+from bot.channels.emulator.zalo_api import ZaloApi, zalo_id
+from bot.text import split_message
+from storage.db import open_database
+from storage.invites import create_invite
+from storage.units import get_unit
+from handlers.reminders import send_due
+
+TOKEN = "1459232241454765289:ZALO-TEST-ACCESS-TOKEN"
+NGA = DemoUser(7007, "Nga", "Đinh Thị", "nga", "vi", "Bí thư chi bộ, dùng Zalo")
+
+
+async def start_zalo(settings, emulator):
+    """The bot with CHANNEL=zalo, polling the emulator's Zalo dialect."""
+    emulator.add_user(NGA)
+    zalo = settings.model_copy(update={"channel": "zalo"})
+    app = await create_application(zalo, token=TOKEN, base_url=f"{emulator.url}/zalo/bot",
+                                   persistence_interval=1)
+    await start_polling(app, poll_timeout=1)
+    return app
+
+
+@pytest.fixture
+async def zalo_app(settings, emulator):
+    app = await start_zalo(settings, emulator)
+    yield app
+    await stop_application(app)
+
+
+def test_emulator_speaks_zalo(emulator):
+    emulator.add_user(NGA)
+    emulator.inject_text(NGA.id, "/start")
+    api = ZaloApi(emulator.state)
+    event = api.get_updates({"timeout": "0"})
+    assert event["event_name"] == "message.text.received"
+    assert event["message"]["chat"] == {"id": zalo_id(NGA.id), "chat_type": "PRIVATE"}
+    assert isinstance(event["message"]["message_id"], str) and event["message"]["date"] > 10**12
+    assert api.get_updates({"timeout": "0"}) is None  # consumed: no offsets on Zalo
+    assert api.get_me({})["account_type"] == "BASIC"
+
+
+async def test_start_on_zalo_has_no_buttons_and_commands_work(zalo_app, chat, emulator):
+    greeting = await chat.say(NGA.id, "/start")
+    assert "/hoi" in greeting  # the command list, as on Telegram
+    sent = [e for e in await chat.messages(NGA.id) if e["kind"] == "bot"]
+    assert sent and all("reply_markup" not in e["message"] for e in sent)
+    assert all(e.get("channel") == "zalo" for e in sent)
+
+
+async def test_a_form_completes_on_zalo_by_typing(zalo_app, settings, chat, org, today):
+    """Join by an invitation code, then add a candidate: every choice answered by typing
+    its number or word, since Zalo shows no buttons."""
+    db = await open_database(settings.database_path)
+    now = datetime.now(timezone.utc)
+    await create_invite(db, "ZALO-CDEF", org.cell_a, "cell_secretary", None, now,
+                        now + timedelta(days=7))
+    await db.close()
+    joined = await chat.say(NGA.id, "zalo-cdef")
+    assert "Chi bộ thôn A" in joined
+    first = await chat.say(NGA.id, "/them")
+    assert "họ và tên" in first.lower()
+    assert "Ngày sinh" in await chat.say(NGA.id, "tran thi hue")
+    gender = await chat.say(NGA.id, "02/03/2005")
+    assert "1. Nam" in gender and "2. Nữ" in gender  # numbered, to be typed
+    assert "1. Chi bộ thôn A" in await chat.say(NGA.id, "nu")
+    assert "đoàn viên" in (await chat.say(NGA.id, "1")).lower()
+    assert "từ đâu" in await chat.say(NGA.id, "khong")
+    assert "giúp đỡ" in await chat.say(NGA.id, "sinh vien")
+    assert "xác định" in await chat.say(NGA.id, "/skip")
+    assert "ghi chú" in (await chat.say(NGA.id, "hom nay")).lower()
+    summary = await chat.say(NGA.id, "/skip")
+    assert "Tran Thi Hue" in summary and "02/03/2005" in summary
+    assert "Đã lưu Tran Thi Hue" in await chat.say(NGA.id, "1")
+    with sqlite3.connect(settings.database_path) as conn:
+        [(cell, segment)] = conn.execute(
+            "SELECT cell_id, segment FROM candidates WHERE full_name = 'Tran Thi Hue'")
+        [(channel, person)] = conn.execute(
+            "SELECT i.channel, p.full_name FROM identities AS i "
+            "JOIN people AS p ON p.id = i.person_id JOIN roles AS r ON r.person_id = p.id "
+            "WHERE r.role = 'cell_secretary' AND i.channel = 'zalo'")
+    assert (cell, segment) == (org.cell_a, "university")
+    assert channel == "zalo"
+
+
+async def test_long_answers_are_split_at_sentence_ends_under_2000(zalo_app, chat, emulator):
+    await chat.say(NGA.id, "/start")
+    await zalo_app.bot.send_message(
+        (await zalo_app.bot.request.ids.local("peer", zalo_id(NGA.id))),
+        "Câu trả lời dài. " * 250)
+    parts = [e["message"]["text"] for e in await chat.wait_for_bot_messages(NGA.id, count=3)]
+    assert all(len(p) <= 2000 for p in parts) and all(p.endswith("dài.") for p in parts)
+    assert " ".join(parts) == ("Câu trả lời dài. " * 250).strip()
+
+
+def test_split_message_prefers_paragraphs_then_sentences():
+    text = "Đoạn một. " * 50 + "\n\n" + "Đoạn hai, câu dài? " * 100
+    parts = split_message(text, 600)
+    assert all(len(p) <= 600 for p in parts)
+    assert parts[0].endswith("Đoạn một.")  # the paragraph break came first
+    assert all(p.endswith(("?", ".")) for p in parts)
+
+
+async def test_webhook_checks_the_secret_and_handles_each_event_once(settings, emulator, chat):
+    emulator.add_user(NGA)
+    zalo = settings.model_copy(update={
+        "channel": "zalo", "webhook_url": "https://bot.example.vn/zalo",
+        "webhook_secret": "s3cret-from-setWebhook", "webhook_listen": "127.0.0.1",
+        "webhook_port": 0})
+    app = await create_application(zalo, token=TOKEN, base_url=f"{emulator.url}/zalo/bot")
+    webhook = await start_zalo_webhook(app)
+    url = f"http://127.0.0.1:{webhook._server.sockets[0].getsockname()[1]}/zalo"
+    event = {"event_name": "message.text.received", "message": {
+        "chat": {"id": zalo_id(NGA.id), "chat_type": "PRIVATE"}, "text": "/start",
+        "message_id": "16f6366b3f02645a3d15", "date": 1766619597466,
+        "from": {"id": zalo_id(NGA.id), "first_name": "Nga"}}}
+    try:
+        async with httpx.AsyncClient() as http:
+            wrong = await http.post(url, json=event,
+                                    headers={"X-Bot-Api-Secret-Token": "guess-guess"})
+            missing = await http.post(url, json=event)
+            assert (wrong.status_code, missing.status_code) == (403, 403)
+            right = {"X-Bot-Api-Secret-Token": "s3cret-from-setWebhook"}
+            assert (await http.post(url, json=event, headers=right)).status_code == 200
+            [greeting] = await chat.wait_for_bot_messages(NGA.id)
+            assert "/hoi" in greeting["message"]["text"]
+            # Zalo retries a delivery: the same event is acknowledged, not handled again
+            assert (await http.post(url, json=event, headers=right)).status_code == 200
+            assert (await http.post(url.replace("/zalo", "/other"), json=event,
+                                    headers=right)).status_code == 404
+            # a sticker, or a protected (under-age) user: no text, a polite answer
+            sticker = {"event_name": "message.unsupported.received", "message": {
+                **event["message"], "message_id": "2a", "text": None}}
+            assert (await http.post(url, json=sticker, headers=right)).status_code == 200
+            [answer] = await chat.wait_for_bot_messages(NGA.id)
+            assert "chỉ đọc được tin nhắn chữ" in answer["message"]["text"]
+            info = await http.post(f"{emulator.url}/zalo/bot{TOKEN}/getWebhookInfo", json={})
+            assert info.json()["result"]["url"] == "https://bot.example.vn/zalo"
+        await asyncio.sleep(0.5)
+        assert await chat.messages_from_bot(NGA.id) == []
+    finally:
+        await webhook.stop()
+        await stop_application(app)
+
+
+
+async def test_one_person_on_both_channels_shares_roles_through_a_link_code(
+        launch, settings, emulator, chat, org, lan):
+    telegram = await launch()
+    try:
+        offer = await chat.say(lan.id, "/lienket")
+        code = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}", offer).group(0)
+        assert "Zalo" in offer
+    finally:
+        await stop_application(telegram)
+    zalo = await start_zalo(settings, emulator)
+    try:
+        assert "chưa có vai trò" in await chat.say(NGA.id, "/toi")
+        linked = await chat.say(NGA.id, code.lower())
+        assert "Đã liên kết" in linked and "Nguyễn Thị Lan" in linked
+        assert "Bí thư chi bộ — Chi bộ thôn A" in await chat.say(NGA.id, "/toi")
+        card = await chat.say(NGA.id, "/tiendo mai")
+        assert card.startswith("Nguyễn Thị Mai — Chi bộ thôn A")
+        assert "đã được dùng" in await chat.say(NGA.id, code)  # single use
+    finally:
+        await stop_application(zalo)
+    with sqlite3.connect(settings.database_path) as conn:
+        channels = conn.execute(
+            "SELECT group_concat(channel) FROM (SELECT i.channel FROM identities AS i "
+            "JOIN people AS p ON p.id = i.person_id WHERE p.full_name = 'Nguyễn Thị Lan' "
+            "ORDER BY i.channel)").fetchone()[0]
+    assert channels == "telegram,zalo"
+
+
+async def test_the_weekly_digest_reaches_a_zalo_secretary_once(zalo_app, settings, chat, org):
+    db = await open_database(settings.database_path)
+    base = (await get_unit(db, org.branch_a))["parent_id"]
+    now = datetime.now(timezone.utc)
+    await create_invite(db, "ZALO-DEFG", base, "youth_secretary", None, now,
+                        now + timedelta(days=7))
+    await db.close()
+    assert "bí thư đoàn của Đoàn xã An Bình" in await chat.say(NGA.id, "ZALO-DEFG")
+    result = await send_due(zalo_app, any_time=True)
+    assert result.counts["sent"] >= 1
+    [digest] = await chat.wait_for_bot_messages(NGA.id)
+    text = digest["message"]["text"]
+    assert text.startswith(("📋 Nhắc việc tuần", "✅ Tuần")) and "Đoàn xã An Bình" in text
+    assert "reply_markup" not in digest["message"] and len(text) <= 2000
+    assert (await send_due(zalo_app, any_time=True)).owed == 0
+    assert await chat.messages_from_bot(NGA.id) == []
