@@ -18,7 +18,7 @@ import aiosqlite
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, PersistenceInput
 
 from bot.channels.zalo import ZaloRequest
-from bot.channels.zalo_webhook import ZaloWebhook
+from bot.channels.zalo_webhook import FILES_PATH, ZaloWebhook
 from bot.commands import menu_commands
 from bot.config import Settings
 from bot.delivery import ResilientRateLimiter
@@ -93,7 +93,11 @@ async def create_application(settings: Settings, *, token: str | None = None,
     )
     if settings.channel == "zalo":  # the same handlers, through the Zalo translation
         ids = ZaloIds(db)
-        builder = builder.request(ZaloRequest(ids)).get_updates_request(ZaloRequest(ids))
+        public = urlsplit(settings.webhook_url) if settings.webhook_url else None
+        request = ZaloRequest(
+            ids, translate=services.i18n.translator().gettext,
+            files_url=f"{public.scheme}://{public.netloc}{FILES_PATH}" if public else None)
+        builder = builder.request(request).get_updates_request(ZaloRequest(ids))
     if rate_limited:
         builder = builder.rate_limiter(ResilientRateLimiter(max_retries=3))
     application = builder.build()

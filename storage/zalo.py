@@ -46,3 +46,21 @@ async def new_update_id(db: aiosqlite.Connection, event_key: str) -> int | None:
     cursor = await db.execute("INSERT OR IGNORE INTO zalo_events (event_key) VALUES (?)",
                               (event_key,))
     return cursor.lastrowid if cursor.rowcount == 1 else None
+
+
+async def store_file(db: aiosqlite.Connection, token: str, filename: str, mime: str,
+                     data: bytes, now: str, expires_at: str) -> None:
+    """Keep a file to be fetched by link until `expires_at` (UTC text); drop expired ones."""
+    await db.execute("DELETE FROM zalo_files WHERE expires_at <= ?", (now,))
+    await db.execute(
+        "INSERT INTO zalo_files (token, filename, mime, data, expires_at) VALUES (?, ?, ?, ?, ?)",
+        (token, filename, mime, data, expires_at))
+
+
+async def get_file(db: aiosqlite.Connection, token: str, now: str
+                   ) -> tuple[str, str, bytes] | None:
+    """(filename, mime, data) of a file not yet expired, else None."""
+    rows = await db.execute_fetchall(
+        "SELECT filename, mime, data FROM zalo_files WHERE token = ? AND expires_at > ?",
+        (token, now))
+    return (rows[0][0], rows[0][1], bytes(rows[0][2])) if rows else None

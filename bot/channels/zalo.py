@@ -11,22 +11,32 @@ expects Telegram answers. `ZaloRequest` translates both ways (see ../shared/chan
 - sendMessage: text over 2 000 characters is split at paragraph or sentence ends;
   inline keyboards are dropped (every choice is also written as a numbered line and can be
   typed); editMessageText sends a new message;
-- methods Zalo lacks (command menu, callback answers, deleting messages) succeed locally.
+- methods Zalo lacks (command menu, callback answers, deleting messages) succeed locally;
+- files: Zalo takes photos only by URL and no documents. With a public address (the
+  webhook's), the file is kept and served there: a photo is sent by URL, a document as a
+  link under its caption. Without one, the caption comes with a sentence saying the file
+  is available on Telegram.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.i18n import N_
 from bot.text import split_message
-from storage.zalo import ZaloIds, new_update_id
+from storage.db import utc_text
+from storage.zalo import ZaloIds, new_update_id, store_file
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +48,9 @@ _LOCAL_OK = frozenset({
     "setchatmenubutton", "editmessagereplymarkup",
 })
 _EVENT_TEXT = "message.text.received"
+FILES_KEPT = timedelta(days=7)
+NO_FILE = N_("Zalo cannot receive this file. Type /lienket to use Telegram as well, where "
+             "reports arrive as files.")
 
 
 def _ok(result: Any) -> tuple[int, bytes]:
@@ -48,8 +61,11 @@ class ZaloRequest(BaseRequest):
     """PTB's `BaseRequest` speaking the Zalo Bot API over httpx."""
 
     def __init__(self, ids: ZaloIds, *, read_timeout: float = 10.0,
-                 connection_pool_size: int = 8) -> None:
+                 connection_pool_size: int = 8, files_url: str | None = None,
+                 translate: Callable[[str], str] = lambda text: text) -> None:
         self.ids = ids
+        self.files_url = files_url.rstrip("/") if files_url else None  # public, or None
+        self.translate = translate
         self._read_timeout = read_timeout
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(read_timeout, connect=5.0),
@@ -85,6 +101,8 @@ class ZaloRequest(BaseRequest):
             return await self._get_updates(base, params, timeout)
         if name in ("sendmessage", "editmessagetext"):
             return await self._send_message(base, params)
+        if name in ("senddocument", "sendphoto"):
+            return await self._send_file(base, name, params, request_data)
         if name == "sendchataction":
             chat = await self.ids.zalo(params["chat_id"])
             return await self._call(base, "sendChatAction", {"chat_id": chat,
@@ -175,17 +193,44 @@ class ZaloRequest(BaseRequest):
         if chat is None:
             return 400, json.dumps({"ok": False, "error_code": 400,
                                     "description": "Bad Request: chat not found"}).encode()
-        sent: dict[str, Any] = {}
+        body = b"{}"
         for part in split_message(str(params.get("text", "")), MAX_TEXT):
             status, body = await self._call(base, "sendMessage", {"chat_id": chat,
                                                                  "text": part})
-            data = json.loads(body) if body else {}
-            if status != 200 or not data.get("ok"):
+            if status != 200 or not json.loads(body or b"{}").get("ok"):
                 return status, body
-            sent = data["result"]
+        return await self._message_result(body, local_chat, str(params.get("text", "")))
+
+    async def _send_file(self, base: str, name: str, params: dict[str, Any],
+                         request_data: RequestData | None) -> tuple[int, bytes]:
+        """A photo by URL, a document as a link, or the caption and a sentence."""
+        caption = str(params.get("caption") or "")
+        uploads = request_data.multipart_data if request_data else None
+        url = params.get("photo") if isinstance(params.get("photo"), str) and \
+            str(params.get("photo")).startswith("http") else None
+        if uploads and self.files_url:
+            filename, data, mime = next(iter(uploads.values()))
+            token = secrets.token_urlsafe(18)
+            now = datetime.now(timezone.utc)
+            await store_file(self.ids.db, token, str(filename or "file"), str(mime), data,
+                             utc_text(now), utc_text(now + FILES_KEPT))
+            url = f"{self.files_url}/{token}/{quote(str(filename or 'file'))}"
+        chat = await self.ids.zalo(params["chat_id"])
+        if name == "sendphoto" and url and chat is not None:
+            status, body = await self._call(base, "sendPhoto", {
+                "chat_id": chat, "photo": url, "caption": caption[:MAX_TEXT]})
+            if status != 200:
+                return status, body
+            return await self._message_result(body, int(params["chat_id"]), caption)
+        text = "\n".join(part for part in (caption, url or self.translate(NO_FILE)) if part)
+        return await self._send_message(base, {"chat_id": params["chat_id"], "text": text})
+
+    async def _message_result(self, body: bytes, local_chat: int, text: str
+                              ) -> tuple[int, bytes]:
+        sent = json.loads(body).get("result") or {}
         return _ok({
             "message_id": await self.ids.local("message", sent.get("message_id", "")),
             "date": int(sent.get("date") or time.time() * 1000) // 1000,
             "chat": {"id": local_chat, "type": "private"},
-            "text": params.get("text", ""),
+            "text": text,
         })

@@ -4,11 +4,13 @@ Zalo dialect (hex ids, one event per getUpdates, no keyboards, 2 000 characters)
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import httpx
+import openpyxl
 import pytest
 
 from bot.app import create_application, start_polling, start_zalo_webhook, stop_application
@@ -16,6 +18,7 @@ from bot.channels.emulator import DemoUser
 from bot.channels.emulator.zalo_api import ZaloApi, zalo_id
 from bot.text import split_message
 from storage.db import open_database
+from storage import quotas
 from storage.invites import create_invite
 from storage.units import get_unit
 from handlers.reminders import send_due
@@ -201,3 +204,66 @@ async def test_the_weekly_digest_reaches_a_zalo_secretary_once(zalo_app, setting
     assert "reply_markup" not in digest["message"] and len(text) <= 2000
     assert (await send_due(zalo_app, any_time=True)).owed == 0
     assert await chat.messages_from_bot(NGA.id) == []
+
+
+async def _join(settings, org, code: str, role: str = "cell_secretary") -> None:
+    db = await open_database(settings.database_path)
+    now = datetime.now(timezone.utc)
+    await create_invite(db, code, org.cell_a, role, None, now, now + timedelta(days=7))
+    await quotas.set_quota(db, org.cell_a, "year", date(now.year, 1, 1),
+                           date(now.year, 12, 31), 4)
+    await db.close()
+
+
+async def test_reports_without_a_public_address_say_where_the_files_are(
+        zalo_app, settings, chat, org):
+    await _join(settings, org, "ZALO-EFGH")
+    await chat.say(NGA.id, "ZALO-EFGH")
+    await chat.send(NGA.id, "/baocao")
+    document, chart = [e["message"]["text"] for e in
+                       await chat.wait_for_bot_messages(NGA.id, count=2, timeout=20)]
+    assert document.startswith("Chi bộ thôn A: ") and "/lienket" in document
+    assert "/lienket" in chart
+
+
+async def test_reports_become_a_link_and_a_photo_served_by_the_webhook(
+        settings, emulator, chat, org):
+    await _join(settings, org, "ZALO-FGHJ")
+    emulator.add_user(NGA)
+    zalo = settings.model_copy(update={
+        "channel": "zalo", "webhook_url": "https://bot.example.vn/zalo",
+        "webhook_secret": "s3cret-from-setWebhook", "webhook_listen": "127.0.0.1",
+        "webhook_port": 0})
+    app = await create_application(zalo, token=TOKEN, base_url=f"{emulator.url}/zalo/bot")
+    webhook = await start_zalo_webhook(app)
+    local = f"http://127.0.0.1:{webhook._server.sockets[0].getsockname()[1]}"
+    headers = {"X-Bot-Api-Secret-Token": "s3cret-from-setWebhook"}
+
+    def event(text: str, number: int) -> dict:
+        return {"event_name": "message.text.received", "message": {
+            "chat": {"id": zalo_id(NGA.id), "chat_type": "PRIVATE"}, "text": text,
+            "message_id": f"{number:020x}", "date": 1766619597466,
+            "from": {"id": zalo_id(NGA.id), "first_name": "Nga"}}}
+
+    try:
+        async with httpx.AsyncClient() as http:
+            await http.post(f"{local}/zalo", json=event("ZALO-FGHJ", 1), headers=headers)
+            await chat.wait_for_bot_messages(NGA.id)
+            await http.post(f"{local}/zalo", json=event("/baocao", 2), headers=headers)
+            document, photo = [e["message"] for e in
+                               await chat.wait_for_bot_messages(NGA.id, count=2, timeout=20)]
+            link = re.search(r"https://bot\.example\.vn(/files/\S+\.xlsx)", document["text"])
+            assert document["text"].startswith("Chi bộ thôn A: ") and link
+            workbook = await http.get(local + link.group(1))
+            assert workbook.status_code == 200
+            sheets = openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames
+            assert len(sheets) >= 2
+            assert photo["photo_url"].startswith("https://bot.example.vn/files/")
+            png = await http.get(local + photo["photo_url"].removeprefix(
+                "https://bot.example.vn"))
+            assert png.content.startswith(b"\x89PNG")
+            guessed = await http.get(f"{local}/files/not-a-token/x.png")
+            assert guessed.status_code == 404
+    finally:
+        await webhook.stop()
+        await stop_application(app)

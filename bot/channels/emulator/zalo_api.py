@@ -40,6 +40,7 @@ class ZaloApi:
             "getme": self.get_me,
             "getupdates": self.get_updates,
             "sendmessage": self.send_message,
+            "sendphoto": self.send_photo,
             "sendchataction": self.send_chat_action,
             "deletewebhook": self.delete_webhook,
             "getwebhookinfo": self.webhook_info,
@@ -120,6 +121,20 @@ class ZaloApi:
             raise EmulatorError(400, "Bad Request: text must be 1 to 2000 characters")
         self.state.check_rate_limit()
         message = self.state.bot_send(local_id(params.get("chat_id")), {"text": text},
+                                      extra={"channel": "zalo"})
+        return {"message_id": f"{zalo_id(message['chat']['id'])}{message['message_id']:08x}",
+                "date": int(message["date"]) * 1000}
+
+    def send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        """sendPhoto(chat_id, photo URL, caption): recorded with its URL."""
+        url, caption = params.get("photo"), params.get("caption") or ""
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise EmulatorError(400, "Bad Request: photo must be a URL")
+        if len(caption) > MAX_TEXT:
+            raise EmulatorError(400, "Bad Request: caption is too long")
+        self.state.check_rate_limit()
+        message = self.state.bot_send(local_id(params.get("chat_id")),
+                                      {"photo_url": url, "caption": caption},
                                       extra={"channel": "zalo"})
         return {"message_id": f"{zalo_id(message['chat']['id'])}{message['message_id']:08x}",
                 "date": int(message["date"]) * 1000}
