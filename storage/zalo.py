@@ -41,11 +41,27 @@ class ZaloIds:
         return rows[0][1]
 
 
-async def new_update_id(db: aiosqlite.Connection, event_key: str) -> int | None:
-    """An update id for a new event; None when the event was seen already."""
-    cursor = await db.execute("INSERT OR IGNORE INTO zalo_events (event_key) VALUES (?)",
-                              (event_key,))
+async def new_update_id(db: aiosqlite.Connection, event_key: str, payload: str | None = None,
+                        delivered: bool = True) -> int | None:
+    """An update id for a new event (kept with its payload; not yet `delivered` to PTB
+    when fetched by a poll that may be cancelled); None when the event was seen already."""
+    cursor = await db.execute(
+        "INSERT OR IGNORE INTO zalo_events (event_key, payload, delivered) VALUES (?, ?, ?)",
+        (event_key, payload, int(delivered)))
     return cursor.lastrowid if cursor.rowcount == 1 else None
+
+
+async def mark_delivered(db: aiosqlite.Connection, update_ids: list[int]) -> None:
+    """These events were handed to PTB."""
+    await db.executemany("UPDATE zalo_events SET delivered = 1 WHERE update_id = ?",
+                         [(u,) for u in update_ids])
+
+
+async def undelivered(db: aiosqlite.Connection) -> list[tuple[int, str]]:
+    """(update id, event JSON) of events fetched but never handed to PTB, oldest first."""
+    rows = await db.execute_fetchall(
+        "SELECT update_id, payload FROM zalo_events WHERE delivered = 0 ORDER BY update_id")
+    return [(row[0], row[1]) for row in rows]
 
 
 async def store_file(db: aiosqlite.Connection, token: str, filename: str, mime: str,

@@ -10,7 +10,10 @@ from telegram.ext import Application
 
 from bot.app import create_application, start_polling, stop_application
 from bot.channels.emulator import DemoUser, Emulator, EmulatorClient
+from bot.channels.emulator.zalo_api import zalo_id
 from bot.config import Settings, load_settings
+from storage import people
+from storage.zalo import ZaloIds
 
 TEST_TOKEN = "123456:TEST-TOKEN"
 LAN = DemoUser(1001, "Lan", "Nguyễn Thị", "lan", "vi", "Bí thư chi bộ")
@@ -42,13 +45,36 @@ def lan() -> DemoUser:
 
 
 @pytest.fixture
-def launch(settings: Settings, emulator: Emulator):
-    """Build the real Application on this test's database, polling the emulator."""
+def channel(request) -> str:
+    """The chat app the bot runs on: Telegram, unless a test module parametrizes it
+    (`pytest.mark.parametrize("channel", ["telegram", "zalo"], indirect=True)`)."""
+    return getattr(request, "param", "telegram")
+
+
+@pytest.fixture
+def link_user(channel: str):
+    """Link an emulator user to a person on this test's channel, as their first message
+    would (on Zalo: through the stable number of the user's hex id)."""
+
+    async def link(db, person_id: int, user_id: int) -> None:
+        external = str(user_id)
+        if channel == "zalo":
+            external = str(await ZaloIds(db).local("peer", zalo_id(user_id)))
+        await people.link_identity(db, person_id, channel, external)
+
+    return link
+
+
+@pytest.fixture
+def launch(settings: Settings, emulator: Emulator, channel: str):
+    """Build the real Application on this test's database, polling the emulator (in its
+    Telegram or Zalo dialect, after `channel`)."""
 
     async def start(clock=None) -> Application:
+        dialect = "zalo/bot" if channel == "zalo" else "bot"
         application = await create_application(
-            settings, token=TEST_TOKEN, base_url=f"{emulator.url}/bot", persistence_interval=1,
-            clock=clock,
+            settings.model_copy(update={"channel": channel}), token=TEST_TOKEN,
+            base_url=f"{emulator.url}/{dialect}", persistence_interval=1, clock=clock,
         )
         await start_polling(application, poll_timeout=1)
         return application

@@ -20,8 +20,10 @@ expects Telegram answers. `ZaloRequest` translates both ways (see ../shared/chan
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -36,7 +38,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.i18n import N_
 from bot.text import split_message
 from storage.db import utc_text
-from storage.zalo import ZaloIds, new_update_id, store_file
+from storage.zalo import ZaloIds, mark_delivered, new_update_id, store_file, undelivered
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,25 @@ NO_FILE = N_("Zalo cannot receive this file. Type /lienket to use Telegram as we
              "reports arrive as files.")
 
 
+_MENTION = re.compile(r"@[A-Za-z0-9_.]+")
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _entities(text: str) -> list[dict[str, Any]]:
+    """The entities Telegram would add and Zalo does not send: a leading /command and
+    @mentions (offsets in UTF-16 units, as Telegram counts)."""
+    found = []
+    if text.startswith("/") and text.split():
+        found.append({"type": "bot_command", "offset": 0, "length": _utf16(text.split()[0])})
+    for match in _MENTION.finditer(text):
+        found.append({"type": "mention", "offset": _utf16(text[:match.start()]),
+                      "length": _utf16(match.group(0))})
+    return found
+
+
 def _ok(result: Any) -> tuple[int, bytes]:
     return 200, json.dumps({"ok": True, "result": result}).encode()
 
@@ -66,6 +87,7 @@ class ZaloRequest(BaseRequest):
         self.ids = ids
         self.files_url = files_url.rstrip("/") if files_url else None  # public, or None
         self.translate = translate
+        self._polls: set[asyncio.Future] = set()
         self._read_timeout = read_timeout
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(read_timeout, connect=5.0),
@@ -80,7 +102,9 @@ class ZaloRequest(BaseRequest):
         """Nothing to open: the client is ready."""
 
     async def shutdown(self) -> None:
-        """Close the HTTP client."""
+        """Let a poll PTB cancelled store what it fetches, then close the HTTP client."""
+        if self._polls:
+            await asyncio.gather(*self._polls, return_exceptions=True)
         await self._client.aclose()
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
@@ -148,24 +172,50 @@ class ZaloRequest(BaseRequest):
 
     async def _get_updates(self, base: str, params: dict[str, Any],
                            timeout: float | None) -> tuple[int, bytes]:
+        """Events kept from a cancelled poll first; else one long poll. The poll runs as
+        its own task: if PTB cancels it (the bot is stopping), the event Zalo hands out
+        meanwhile is still stored, and `shutdown` waits for that."""
+        kept = await undelivered(self.ids.db)
+        if kept:
+            updates = [await self._convert(json.loads(payload), update_id)
+                       for update_id, payload in kept]
+            await mark_delivered(self.ids.db, [update_id for update_id, _ in kept])
+            return _ok(updates)
+        poll = asyncio.ensure_future(self._poll(base, params, timeout))
+        self._polls.add(poll)
+        poll.add_done_callback(self._polls.discard)
+        status, body, update = await asyncio.shield(poll)
+        if update is None:
+            return (status, body) if status != 200 else _ok([])
+        await mark_delivered(self.ids.db, [update["update_id"]])
+        return _ok([update])
+
+    async def _poll(self, base: str, params: dict[str, Any], timeout: float | None
+                    ) -> tuple[int, bytes, dict[str, Any] | None]:
         wait = int(params.get("timeout") or 0)
         status, body = await self._call(base, "getUpdates", {"timeout": str(wait)},
                                         timeout=(timeout or self._read_timeout) + wait)
         data = json.loads(body) if body else {}
         if status == 408 or (status == 200 and not data.get("result")):
-            return _ok([])  # nothing arrived within the timeout
+            return 200, b"", None  # nothing arrived within the timeout
         if status != 200 or not data.get("ok"):
-            return status, body
-        update = await self.telegram_update(data["result"])
-        return _ok([update] if update else [])
+            return status, body, None
+        return 200, b"", await self.telegram_update(data["result"], delivered=False)
 
-    async def telegram_update(self, event: dict[str, Any]) -> dict[str, Any] | None:
-        """A Zalo event as a Telegram update (None for an event seen before)."""
+    async def telegram_update(self, event: dict[str, Any], delivered: bool = True
+                              ) -> dict[str, Any] | None:
+        """A Zalo event as a Telegram update, stored first (None for an event seen before)."""
         message = event.get("message") or {}
         name = event.get("event_name") or (_EVENT_TEXT if "text" in message else "")
-        update_id = await new_update_id(self.ids.db, f"{name}:{message.get('message_id')}")
+        update_id = await new_update_id(self.ids.db, f"{name}:{message.get('message_id')}",
+                                        json.dumps(event), delivered)
         if update_id is None:
             return None
+        return await self._convert(event, update_id)
+
+    async def _convert(self, event: dict[str, Any], update_id: int) -> dict[str, Any]:
+        message = event.get("message") or {}
+        name = event.get("event_name") or (_EVENT_TEXT if "text" in message else "")
         chat, sender = message.get("chat") or {}, message.get("from") or {}
         private = str(chat.get("chat_type", "PRIVATE")).upper() == "PRIVATE"
         first_name = sender.get("first_name") or sender.get("display_name") or "Zalo"
@@ -181,10 +231,9 @@ class ZaloRequest(BaseRequest):
         text = message.get("text")
         if name == _EVENT_TEXT and isinstance(text, str):
             converted["text"] = text
-            if text.startswith("/"):
-                command = text.split()[0] if text.split() else text
-                converted["entities"] = [{"type": "bot_command", "offset": 0,
-                                          "length": len(command)}]
+            entities = _entities(text)
+            if entities:
+                converted["entities"] = entities
         return {"update_id": update_id, "message": converted}
 
     async def _send_message(self, base: str, params: dict[str, Any]) -> tuple[int, bytes]:

@@ -68,7 +68,7 @@ def today() -> date:
 
 
 @pytest.fixture
-async def org(settings, emulator, lan, today) -> Org:
+async def org(settings, emulator, lan, today, link_user) -> Org:
     """Province → commune → cells A and B (+ youth branch A); Lan secretary of A, Minh
     member of B, a stranger with no role."""
     for user in (MINH, STRANGER, HUNG):
@@ -83,7 +83,7 @@ async def org(settings, emulator, lan, today) -> Org:
     for user, unit, role in ((lan, cell_a, "cell_secretary"), (MINH, cell_b, "member"),
                              (HUNG, youth, "youth_secretary")):
         person = await people.add_person(db, f"{user.last_name} {user.first_name}")
-        await people.link_identity(db, person, "telegram", str(user.id))
+        await link_user(db, person, user.id)
         await people.grant_role(db, person, unit, role)
     mai = await candidates.add_candidate(
         db, "Nguyễn Thị Mai", cell_a, birth_date=date(today.year - 20, 3, 1), gender="female",

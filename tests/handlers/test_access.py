@@ -7,6 +7,9 @@ import sqlite3
 
 import pytest
 
+# The same scenarios on Telegram and on Zalo (the emulator's two dialects).
+pytestmark = pytest.mark.parametrize("channel", ["telegram", "zalo"], indirect=True)
+
 ATTEMPTS = ("/tiendo Nguyễn Thị Mai", "/capnhat mai", "/sua mai", "/lichsu mai",
             "/tiendo hoang minh tuan", "/donvi thon a", "/baocao thon a", "/baocao",
             "/donvi", "/chitieu", "Nguyễn Thị Mai", "mai đang ở bước nào")

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from storage import quotas
 from storage.db import open_database
+
+# The same scenarios on Telegram and on Zalo (the emulator's two dialects).
+pytestmark = pytest.mark.parametrize("channel", ["telegram", "zalo"], indirect=True)
 
 
 async def ask(chat, user_id: int, text: str, chat_id: int | None = None) -> str:
@@ -78,13 +83,13 @@ async def test_related_topics_can_be_opened_by_typing_their_number(bot_app, chat
 
 
 async def test_a_unit_without_its_own_quota_shows_the_quotas_just_below_it(
-        org, settings, bot_app, chat, stranger, today):
+        org, settings, bot_app, chat, stranger, today, link_user):
     from storage import people, units
 
     db = await open_database(settings.database_path)
     commune = (await units.get_unit(db, org.cell_a))["parent_id"]
     person = await people.add_person(db, "Quản trị xã")
-    await people.link_identity(db, person, "telegram", str(stranger.id))
+    await link_user(db, person, stranger.id)
     await people.grant_role(db, person, commune, "admin")
     for cell, target in ((org.cell_a, 2), (org.cell_b, 4)):
         await quotas.set_quota(db, cell, "term", today - timedelta(days=10),

@@ -10,6 +10,10 @@ import pytest
 
 from bot.app import stop_application
 
+# Typed-only scenarios run on Telegram and on Zalo (the emulator's two dialects);
+# those tapping buttons are Telegram only.
+BOTH_CHANNELS = pytest.mark.parametrize("channel", ["telegram", "zalo"], indirect=True)
+
 
 class Talk:
     """One user's private chat with the bot."""
@@ -74,6 +78,7 @@ async def test_add_candidate_by_typing_and_tapping_with_back_and_skip(
     assert (stage, when) == ("identified", today.isoformat())
 
 
+@BOTH_CHANNELS
 async def test_cancel_leaves_without_saving(org, bot_app, lan_talk, settings):
     await lan_talk.say("/them")
     await lan_talk.say("Phạm Văn Bình")
@@ -82,6 +87,7 @@ async def test_cancel_leaves_without_saving(org, bot_app, lan_talk, settings):
     assert rows(settings, "select * from form_drafts") == []
 
 
+@BOTH_CHANNELS
 async def test_bad_date_and_impossible_age_get_a_polite_reply_and_nothing_is_lost(
         org, bot_app, lan_talk, today):
     await lan_talk.say("/them")
@@ -114,6 +120,7 @@ async def test_record_stage_refuses_a_ceremony_before_the_decision_citing_the_ru
                 "stage='ceremony_held'", org.tuan) == [(1,)]
 
 
+@BOTH_CHANNELS
 async def test_only_allowed_next_steps_are_offered(org, bot_app, lan_talk):
     offered = await lan_talk.say("/capnhat mai")
     assert offered.startswith("👤 Nguyễn Thị Mai")  # says whom it found
@@ -121,6 +128,7 @@ async def test_only_allowed_next_steps_are_offered(org, bot_app, lan_talk):
     assert "lễ kết nạp" not in offered.lower() and "chi bộ xét" not in offered.lower()
 
 
+@BOTH_CHANNELS
 async def test_status_shows_stage_deadline_and_source(org, bot_app, lan_talk):
     card = await lan_talk.say("/tiendo hoang minh tuan")
     assert "Hoàng Minh Tuấn — Chi bộ thôn A" in card
@@ -129,6 +137,7 @@ async def test_status_shows_stage_deadline_and_source(org, bot_app, lan_talk):
     assert "294" in card or "Quy định" in card
 
 
+@BOTH_CHANNELS
 async def test_a_one_letter_name_is_refused_politely_and_the_form_goes_on(
         org, bot_app, lan_talk):
     assert "ít nhất 2 chữ cái" in await lan_talk.say("/tiendo a", replies=1)
@@ -150,6 +159,7 @@ async def test_correction_supersedes_and_history_keeps_the_wrong_entry(
     assert "đã sửa sau" in history and new_date in history
 
 
+@BOTH_CHANNELS
 async def test_half_filled_form_survives_a_restart(org, launch, lan_talk):
     first = await launch()
     await lan_talk.say("/them")
@@ -164,6 +174,7 @@ async def test_half_filled_form_survives_a_restart(org, launch, lan_talk):
         await stop_application(second)
 
 
+@BOTH_CHANNELS
 async def test_after_24_hours_the_user_chooses_to_continue(org, launch, lan_talk, clock):
     app = await launch(clock=clock)
     try:
@@ -178,12 +189,14 @@ async def test_after_24_hours_the_user_chooses_to_continue(org, launch, lan_talk
         await stop_application(app)
 
 
+@BOTH_CHANNELS
 async def test_a_stranger_cannot_add_or_see_candidates(org, bot_app, chat, stranger):
     stranger = Talk(chat, stranger.id)
     assert "chưa có vai trò" in await stranger.say("/them")
     assert "chưa có vai trò" in await stranger.say("/tiendo mai")
 
 
+@BOTH_CHANNELS
 async def test_a_member_of_another_cell_cannot_find_or_change_our_candidates(
         org, bot_app, chat, minh):
     minh = Talk(chat, minh.id)
@@ -192,6 +205,7 @@ async def test_a_member_of_another_cell_cannot_find_or_change_our_candidates(
     assert "Trịnh Thị Hoa" in await minh.say("/tiendo hoa")
 
 
+@BOTH_CHANNELS
 async def test_candidate_data_is_never_shown_in_a_group(org, bot_app, chat, lan):
     await chat.send(lan.id, "/tiendo mai", chat_id=-7001)
     [entry] = await chat.wait_for_bot_messages(-7001)
@@ -199,6 +213,7 @@ async def test_candidate_data_is_never_shown_in_a_group(org, bot_app, chat, lan)
     assert "Mai" not in entry["message"]["text"]
 
 
+@BOTH_CHANNELS
 async def test_a_youth_secretary_introduces_a_doan_vien_to_a_nearby_cell(
         org, bot_app, chat, hung, settings):
     talk = Talk(chat, hung.id)
@@ -216,12 +231,14 @@ async def test_a_youth_secretary_introduces_a_doan_vien_to_a_nearby_cell(
                 "full_name='Đinh Văn Tú'") == [(org.cell_b, org.branch_a)]
 
 
+@BOTH_CHANNELS
 async def test_a_closed_record_has_no_step_left_to_record(org, bot_app, lan_talk, settings):
     closed = await lan_talk.say("/capnhat lan anh")
     assert "Bùi Thị Lan Anh" in closed and "đã khép lại" in closed
     assert rows(settings, "select * from form_drafts") == []
 
 
+@BOTH_CHANNELS
 async def test_a_crash_before_the_conversation_state_was_written_loses_nothing(
         org, launch, lan_talk, settings):
     first = await launch()
@@ -252,6 +269,7 @@ async def test_a_configured_admin_without_a_role_row_can_use_the_forms(
         await stop_application(app)
 
 
+@BOTH_CHANNELS
 async def test_another_form_command_keeps_the_open_form(org, bot_app, lan_talk, settings):
     await lan_talk.say("/them")
     await lan_talk.say("Tạ Thị Xuân")

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+# The same scenarios on Telegram and on Zalo (the emulator's two dialects).
+pytestmark = pytest.mark.parametrize("channel", ["telegram", "zalo"], indirect=True)
+
 
 async def invite(chat, lan, role_word: str = "Thành viên") -> str:
     """Lan invites someone to her cell; returns the code."""

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from storage import candidates, quotas
 from storage.db import open_database
+
+# The same scenarios on Telegram and on Zalo (the emulator's two dialects).
+pytestmark = pytest.mark.parametrize("channel", ["telegram", "zalo"], indirect=True)
 
 
 async def test_unit_report_counts_steps_flags_stalled_and_shows_the_quota(

@@ -9,6 +9,7 @@ section "Local Bot API emulator".
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import socketserver
@@ -78,7 +79,12 @@ class _Router:
         parts = path.split("/")
         if len(parts) != 4 or not parts[3]:
             raise EmulatorError(404, "Not Found: method not found")
-        params, _files = decode_request("application/json", body, "")
+        try:  # JSON only, taken as is: a hex id such as "8000...03e9" stays a string
+            params = json.loads(body) if body.strip() else {}
+        except ValueError:
+            raise EmulatorError(400, "Bad Request: invalid JSON body") from None
+        if not isinstance(params, dict):
+            raise EmulatorError(400, "Bad Request: JSON object expected")
         return json_response({"ok": True, "result": self.zalo_api.call(parts[3], params)})
 
 
