@@ -169,24 +169,26 @@ async def start_zalo_webhook(application: Application) -> ZaloWebhook:
     return webhook
 
 
-async def run_until_stopped(application: Application) -> None:
+async def run_until_stopped(*applications: Application) -> None:
     """Poll (or, on Zalo with WEBHOOK_URL, serve the webhook) until SIGINT/SIGTERM, then
-    shut down cleanly."""
+    shut down cleanly. The demo runs a Telegram and a Zalo application side by side."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    settings = _services(application).settings
-    webhook = None
-    if settings.channel == "zalo" and settings.webhook_url:
-        webhook = await start_zalo_webhook(application)
-    else:
-        await start_polling(application)
-    logger.info("Bot is running; press Ctrl+C to stop")
+    webhooks = []
     try:
+        for application in applications:
+            settings = _services(application).settings
+            if settings.channel == "zalo" and settings.webhook_url:
+                webhooks.append(await start_zalo_webhook(application))
+            else:
+                await start_polling(application)
+        logger.info("Bot is running; press Ctrl+C to stop")
         await stop.wait()
     finally:
-        if webhook is not None:
+        for webhook in webhooks:
             await webhook.stop()
-        await stop_application(application)
+        for application in applications:
+            await stop_application(application)

@@ -14,13 +14,14 @@ import aiosqlite
 from bot.channels.emulator import DemoUser, Emulator
 from bot.config import Settings
 from bot.i18n import I18n
+from bot.channels.emulator.zalo_api import zalo_id
 from storage import candidates, people, quotas, units
 from storage.db import open_database, transaction
+from storage.zalo import ZaloIds
 
 logger = logging.getLogger(__name__)
 
 DEMO_TOKEN = "123456:DEMO-LOCAL-EMULATOR"
-DEMO_CHANNEL = "telegram"  # the emulator speaks the Telegram Bot API
 
 # Stage codes in pipeline order (the rule book of issue 3 owns their rules).
 PIPELINE = (
@@ -74,13 +75,17 @@ DEMO_CANDIDATES = (
 
 DEMO_USERS = (
     (DemoUser(1001, "Lan", "Nguyễn Thị", "bithu_thpt", "vi",
-              "Bí thư Chi bộ Trường THPT Hòa An"), "thpt", "cell_secretary"),
+              "Bí thư Chi bộ Trường THPT Hòa An", "telegram"), "thpt", "cell_secretary"),
     (DemoUser(1002, "Hùng", "Trần Minh", "bithu_doan", "vi",
-              "Bí thư Đoàn xã Hòa An"), "doan_xa", "youth_secretary"),
+              "Bí thư Đoàn xã Hòa An", "telegram"), "doan_xa", "youth_secretary"),
     (DemoUser(1003, "Sơn", "Lê Văn", "quantri", "vi",
-              "Quản trị — Tỉnh ủy Sơn Hà"), "tinh", "admin"),
+              "Quản trị — Tỉnh ủy Sơn Hà", "telegram"), "tinh", "admin"),
     (DemoUser(1004, "Hà", "Phạm Thu", "dangvien_kp3", "vi",
-              "Đảng viên Chi bộ Khu phố 3"), "kp3", "member"),
+              "Đảng viên Chi bộ Khu phố 3", "telegram"), "kp3", "member"),
+    # The same bot on Zalo: no buttons, answers typed (see README, Running on Zalo).
+    (DemoUser(1005, "Hoa", "Phạm Thị", "bithu_cd_zalo", "vi",
+              "Bí thư Chi đoàn thôn Đông – Tây — trên Zalo", "zalo"), "cd_thon",
+     "youth_secretary"),
 )
 
 
@@ -147,7 +152,9 @@ async def seed_demo(db: aiosqlite.Connection, today: date) -> bool:
             await quotas.set_membership(db, ids[key], members, as_of=today)
         for user, unit_key, role in DEMO_USERS:
             person_id = await people.add_person(db, f"{user.last_name} {user.first_name}")
-            await people.link_identity(db, person_id, DEMO_CHANNEL, str(user.id),
+            external = str(user.id) if user.channel == "telegram" else \
+                str(await ZaloIds(db).local("peer", zalo_id(user.id)))
+            await people.link_identity(db, person_id, user.channel, external,
                                        display_name=user.first_name)
             await people.grant_role(db, person_id, ids[unit_key], role)
     return True
@@ -190,15 +197,19 @@ async def run_demo(settings: Settings, port: int | None = None, reset: bool = Fa
     emulator = start_emulator(settings, port)
     demo_settings = settings.model_copy(update={"database_path": settings.demo_database_path})
     try:
-        application = await create_application(
-            demo_settings, token=DEMO_TOKEN, base_url=f"{emulator.url}/bot"
-        )
+        # Two bots on one database: Telegram users talk to the first, Zalo users (through
+        # the emulator's Zalo dialect) to the second, as a real deployment would.
+        telegram = await create_application(demo_settings, token=DEMO_TOKEN,
+                                            base_url=f"{emulator.url}/bot")
+        zalo = await create_application(
+            demo_settings.model_copy(update={"channel": "zalo"}), token=DEMO_TOKEN,
+            base_url=f"{emulator.url}/zalo/bot")
         tr = I18n(settings.default_locale, settings.tz).translator()
         banner = tr.gettext(
             "Demo is running: open {url} in a browser to chat with the bot. "
             "Press Ctrl+C to stop.", url=f"{emulator.url}/",
         )
         print(f"\n{banner}\n", flush=True)
-        await run_until_stopped(application)
+        await run_until_stopped(telegram, zalo)
     finally:
         emulator.stop()

@@ -56,17 +56,26 @@ def demo(tmp_path):
     assert process.returncode == 0, process.stderr.read()
 
 
+def _greeting(demo: str, user_id: int) -> list[dict]:
+    call(f"{demo}control/send", {"user_id": user_id, "text": "/start"})
+    deadline = time.monotonic() + 15
+    replies: list[dict] = []
+    while not replies and time.monotonic() < deadline:
+        entries = call(f"{demo}control/chats/{user_id}/messages?wait=2")["messages"]
+        replies = [e for e in entries if e["kind"] == "bot"]
+    return replies
+
+
 def test_demo_starts_without_token_and_greets_a_demo_user(demo):
     users = call(f"{demo}control/users")
     assert {u["description"] for u in users} >= {"Bí thư Chi bộ Trường THPT Hòa An"}
-    user_id = users[0]["id"]
-    call(f"{demo}control/send", {"user_id": user_id, "text": "/start"})
-    deadline = time.monotonic() + 15
-    replies: list[str] = []
-    while not replies and time.monotonic() < deadline:
-        entries = call(f"{demo}control/chats/{user_id}/messages?wait=2")["messages"]
-        replies = [e["message"]["text"] for e in entries if e["kind"] == "bot"]
-    assert replies and replies[0].startswith("Xin chào")
+    replies = _greeting(demo, users[0]["id"])
+    assert replies and replies[0]["message"]["text"].startswith("Xin chào")
+    # the demo shows both apps: a Zalo user is answered by the bot running on Zalo
+    [zalo_user] = [u for u in users if u["channel"] == "zalo"]
+    replies = _greeting(demo, zalo_user["id"])
+    assert replies and replies[0]["message"]["text"].startswith("Xin chào")
+    assert replies[0].get("channel") == "zalo" and "reply_markup" not in replies[0]["message"]
     with urllib.request.urlopen(demo, timeout=10) as page:
         assert "Trợ lý Phát triển Đảng viên" in page.read().decode()
 

@@ -267,3 +267,19 @@ async def test_reports_become_a_link_and_a_photo_served_by_the_webhook(
     finally:
         await webhook.stop()
         await stop_application(app)
+
+
+def test_each_dialect_gets_only_its_own_users_updates(emulator):
+    """The demo runs a Telegram and a Zalo bot on one emulator: a user marked for one app
+    is seen only by that dialect; users marked for none by whichever polls."""
+    emulator.add_user(DemoUser(8101, "Tê", channel="telegram"))
+    emulator.add_user(DemoUser(8102, "Da", channel="zalo"))
+    for user in (8101, 8102, 1001):
+        emulator.inject_text(user, f"xin chào {user}")
+    zalo = ZaloApi(emulator.state)
+    first, second = zalo.get_updates({"timeout": "0"}), zalo.get_updates({"timeout": "0"})
+    assert [first["message"]["text"], second["message"]["text"]] == \
+        ["xin chào 8102", "xin chào 1001"]
+    assert zalo.get_updates({"timeout": "0"}) is None
+    telegram = emulator.state.get_updates(timeout=0)
+    assert [u["message"]["text"] for u in telegram] == ["xin chào 8101"]

@@ -50,6 +50,7 @@ class DemoUser:
     username: str | None = None
     language_code: str = "vi"
     description: str = ""
+    channel: str | None = None  # "telegram" / "zalo": only that dialect gets their updates
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DemoUser:
@@ -63,6 +64,8 @@ class DemoUser:
             username=data.get("username"),
             language_code=data.get("language_code") or "vi",
             description=data.get("description") or "",
+            channel=data.get("channel") if data.get("channel") in ("telegram", "zalo")
+            else None,
         )
 
     def to_public_dict(self) -> dict[str, Any]:
@@ -241,6 +244,7 @@ class EmulatorState:
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._edit_counts: dict[tuple[int, int], int] = {}
         self._updates: deque[dict[str, Any]] = deque()
+        self._update_channels: dict[int, str | None] = {}  # None: any dialect may take it
         self._update_ids = itertools.count(1)
         self._seq = 0
         self._transcripts: dict[int, list[dict[str, Any]]] = {}
@@ -292,6 +296,7 @@ class EmulatorState:
             self._rate_limit = None
             self._rate_window.clear()
             self._blocked.clear()
+            self._update_channels.clear()
             self._last_action.clear()
             self._cond.notify_all()
 
@@ -396,6 +401,8 @@ class EmulatorState:
 
     def _push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         update = {"update_id": next(self._update_ids), kind: payload}
+        sender = self._users.get(payload.get("from", {}).get("id"))
+        self._update_channels[update["update_id"]] = sender.channel if sender else None
         self._updates.append(update)
         self._cond.notify_all()
         return update
@@ -495,34 +502,42 @@ class EmulatorState:
         limit: int = 100,
         timeout: float = 0.0,
         allowed_updates: list[str] | None = None,
+        channel: str = "telegram",
     ) -> list[dict[str, Any]]:
-        """Telegram ``getUpdates`` semantics, blocking up to ``timeout`` seconds."""
+        """Telegram ``getUpdates`` semantics, blocking up to ``timeout`` seconds, over the
+        updates of users of ``channel`` (or of no channel in particular)."""
         limit = max(1, min(int(limit or 100), 100))
         timeout = max(0.0, min(float(timeout or 0), MAX_UPDATES_WAIT))
         with self._cond:
             if allowed_updates is not None:
                 self._allowed_updates = list(allowed_updates) or None
-            self._confirm_updates(offset)
-            self._cond.wait_for(lambda: self._closed or self._pending_updates(), timeout=timeout)
-            return copy.deepcopy(list(itertools.islice(self._pending_updates(), limit)))
+            self._confirm_updates(offset, channel)
+            self._cond.wait_for(lambda: self._closed or self._pending_updates(channel),
+                                timeout=timeout)
+            return copy.deepcopy(list(itertools.islice(self._pending_updates(channel), limit)))
 
-    def _confirm_updates(self, offset: int | None) -> None:
+    def _confirm_updates(self, offset: int | None, channel: str) -> None:
         if offset is None or offset == 0:
             return
+        mine = [u for u in self._updates if self._update_channels.get(u["update_id"])
+                in (None, channel)]
         if offset < 0:
-            while len(self._updates) > -offset:
-                self._updates.popleft()
-            return
-        while self._updates and self._updates[0]["update_id"] < offset:
-            self._updates.popleft()
+            gone = {u["update_id"] for u in mine[:max(len(mine) + offset, 0)]}
+        else:
+            gone = {u["update_id"] for u in mine if u["update_id"] < offset}
+        if gone:
+            self._updates = deque(u for u in self._updates if u["update_id"] not in gone)
+            for update_id in gone:
+                self._update_channels.pop(update_id, None)
 
-    def _pending_updates(self) -> list[dict[str, Any]]:
+    def _pending_updates(self, channel: str = "telegram") -> list[dict[str, Any]]:
         if self._allowed_updates:
             allowed = set(self._allowed_updates)
             kept = [u for u in self._updates if allowed.intersection(u.keys())]
             if len(kept) != len(self._updates):
                 self._updates = deque(kept)
-        return list(self._updates)
+        return [u for u in self._updates
+                if self._update_channels.get(u["update_id"]) in (None, channel)]
 
     def drop_pending_updates(self) -> None:
         """Forget every queued update."""

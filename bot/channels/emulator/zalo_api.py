@@ -90,11 +90,12 @@ class ZaloApi:
     def get_updates(self, params: dict[str, Any]) -> dict[str, Any] | None:
         """One event (the oldest queued), consumed by being returned; None after timeout."""
         timeout = float(params.get("timeout") or 0)
-        pending = self.state.get_updates(limit=1, timeout=timeout)
+        pending = self.state.get_updates(limit=1, timeout=timeout, channel="zalo")
         if not pending:
             return None
         update = pending[0]
-        self.state.get_updates(offset=update["update_id"] + 1, limit=1, timeout=0)
+        self.state.get_updates(offset=update["update_id"] + 1, limit=1, timeout=0,
+                               channel="zalo")
         message = update.get("message")
         if message is None:  # a button press: Zalo has none; skip it
             return None
