@@ -45,6 +45,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     dump.add_argument("dest", nargs="?", type=Path,
                       help="file.xlsx or a folder (default export-YYYYMMDD.xlsx)")
     dump.add_argument("--unit", help="only this unit (code or #id) and the units below it")
+    invite = sub.add_parser("invite", help="print a single-use invitation code: whoever "
+                            "types it in a chat with the bot (Telegram or Zalo) gets the role")
+    invite.add_argument("unit", help="unit code (as in exports) or #id")
+    invite.add_argument("role", choices=("admin", "cell_secretary", "cell_deputy",
+                                         "youth_secretary", "youth_deputy", "member"))
     remind = sub.add_parser("remind", help="send this week's digests now to everyone owed "
                             "one and not yet served (each person at most once a week)")
     remind.add_argument("--dry-run", action="store_true",
@@ -171,6 +176,27 @@ async def _export(settings: Settings, dest: Path | None, unit: str | None) -> Pa
     return dest
 
 
+async def _invite(settings: Settings, unit_ref: str, role: str) -> str:
+    """A code for `role` on the unit, as an administrator would make it with /moi."""
+    from bot.membership import Membership
+    from bot.services import utc_now
+    from bot.transfer import unit_by_ref
+    from storage.access import Scope
+    from storage.db import open_database
+
+    db = await open_database(settings.database_path)
+    try:
+        unit = await unit_by_ref(db, unit_ref)
+        if unit is None:
+            raise LookupError(f"no unit has the code {unit_ref!r}")
+        operator = Scope(person_id=None, roles=(), unit_ids=frozenset(), admin=True)
+        code, expires = await Membership(db, utc_now, settings.invite_days).create_invite(
+            operator, unit["id"], role)
+    finally:
+        await db.close()
+    return f"{code} — {role} of {unit['name']}, valid until {expires.astimezone(settings.tz):%d/%m/%Y %H:%M}"
+
+
 async def _remind(settings: Settings, dry_run: bool) -> int:
     """Send (or print) the digests owed this week, whatever the hour."""
     from bot.app import create_application, stop_application
@@ -247,6 +273,8 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int
         return asyncio.run(_import(settings, args.file, args.dry_run))
     elif command == "export":
         print(asyncio.run(_export(settings, args.dest, args.unit)))
+    elif command == "invite":
+        print(asyncio.run(_invite(settings, args.unit, args.role)))
     elif command == "remind":
         return asyncio.run(_remind(settings, args.dry_run))
     return 0

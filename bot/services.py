@@ -19,6 +19,7 @@ from bot.reminders import ACTION_LABELS, Schedule, actions, load_schedule
 from bot.rules.book import RuleBook
 from bot.rules.calendar import WorkingCalendar
 from storage.access import Scope, scope_for
+from storage.people import external_ids, person_by_identity
 
 
 def utc_now() -> datetime:
@@ -74,4 +75,14 @@ class Services:
     async def scope_for_user(self, user_id: int) -> Scope:
         """What this chat user's roles cover (configured admins cover everything)."""
         return await scope_for(self.db, self.channel, str(user_id),
-                               admin=user_id in self.settings.admin_ids)
+                               admin=await self.is_configured_admin(user_id))
+
+    async def is_configured_admin(self, user_id: int) -> bool:
+        """ADMIN_IDS are Telegram ids; on another app, a chat linked (/lienket) to one of
+        those Telegram accounts is an administrator too."""
+        admins = self.settings.admin_ids
+        if self.channel == "telegram" or not admins:
+            return user_id in admins
+        person = await person_by_identity(self.db, self.channel, str(user_id))
+        linked = await external_ids(self.db, person["id"], "telegram") if person else []
+        return any(int(external) in admins for external in linked if external.isdigit())

@@ -115,3 +115,11 @@ async def move_identity(conn: aiosqlite.Connection, channel: str, external_id: i
     await conn.execute(
         "UPDATE identities SET person_id = ? WHERE channel = ? AND external_id = ?",
         (person_id, channel, str(external_id)))
+
+
+async def external_ids(conn: aiosqlite.Connection, person_id: int, channel: str) -> list[str]:
+    """The person's chat ids on one channel."""
+    rows = await conn.execute_fetchall(
+        "SELECT external_id FROM identities WHERE person_id = ? AND channel = ?",
+        (person_id, channel))
+    return [row[0] for row in rows]

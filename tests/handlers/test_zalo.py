@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from datetime import date, datetime, timedelta, timezone
 
 import httpx
@@ -283,3 +286,35 @@ def test_each_dialect_gets_only_its_own_users_updates(emulator):
     assert zalo.get_updates({"timeout": "0"}) is None
     telegram = emulator.state.get_updates(timeout=0)
     assert [u["message"]["text"] for u in telegram] == ["xin chào 8101"]
+
+
+async def test_a_zalo_secretary_can_start_from_an_invitation_printed_by_the_cli(
+        zalo_app, settings, chat, org):
+    env = {**os.environ, "DATABASE_PATH": str(settings.database_path), "BOT_TOKEN": ""}
+    printed = subprocess.run([sys.executable, "-m", "bot", "invite", f"#{org.cell_b}",
+                              "cell_secretary"], env=env, capture_output=True, text=True,
+                             timeout=60)
+    assert printed.returncode == 0, printed.stderr
+    code = re.match(r"([A-Z2-9]{4}-[A-Z2-9]{4}) — cell_secretary of Chi bộ thôn B",
+                    printed.stdout).group(1)
+    assert "bí thư chi bộ của Chi bộ thôn B" in await chat.say(NGA.id, code)
+    assert "Trịnh Thị Hoa" in await chat.say(NGA.id, "/tiendo hoa")
+
+
+async def test_a_zalo_chat_linked_to_a_configured_admin_is_an_admin(
+        launch, settings, emulator, chat, org, lan):
+    telegram = await launch()
+    try:
+        offer = await chat.say(lan.id, "/lienket")
+    finally:
+        await stop_application(telegram)
+    code = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}", offer).group(0)
+    settings.admin_ids = [lan.id]  # a Telegram id, as ADMIN_IDS holds
+    zalo = await start_zalo(settings, emulator)
+    try:
+        assert "Chỉ quản trị viên" in await chat.say(NGA.id, "/nhatky")
+        await chat.say(NGA.id, code)
+        log = await chat.say(NGA.id, "/nhatky")
+        assert log.startswith("Hoạt động gần đây:") and "liên kết thêm" in log
+    finally:
+        await stop_application(zalo)
