@@ -38,7 +38,8 @@ def seed(path: Path, count: int) -> None:
     db = sqlite3.connect(path)
     with db:
         db.execute("INSERT INTO units (id, kind, name) VALUES (1, 'province_committee', 'Tỉnh')")
-        db.execute("INSERT INTO units (id, parent_id, kind, name) VALUES (2, 1, 'cell', 'Chi bộ')")
+        db.execute("INSERT INTO units (id, parent_id, kind, name) "
+                   "VALUES (2, 1, 'cell', 'Chi bộ')")
         db.execute("INSERT INTO units (id, parent_id, kind, name) "
                    "VALUES (3, 1, 'youth_base', 'Đoàn')")
         db.executemany("INSERT INTO units (id, parent_id, kind, name) "

@@ -194,7 +194,8 @@ async def _invite(settings: Settings, unit_ref: str, role: str) -> str:
             operator, unit["id"], role)
     finally:
         await db.close()
-    return f"{code} — {role} of {unit['name']}, valid until {expires.astimezone(settings.tz):%d/%m/%Y %H:%M}"
+    until = expires.astimezone(settings.tz)
+    return f"{code} — {role} of {unit['name']}, valid until {until:%d/%m/%Y %H:%M}"
 
 
 async def _remind(settings: Settings, dry_run: bool) -> int:

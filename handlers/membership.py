@@ -24,6 +24,12 @@ async def create_invite(update: Update, context: BotContext, draft: Draft) -> No
         await reply(update, tr.gettext("Your roles do not let you invite to this unit with "
                                        "this role. Nothing was created."))
         return
+    if context.services.channel != "telegram":  # Zalo has no start links
+        await reply(update, tr.gettext(
+            "Invitation code: {code} (single use, valid until {date}).\nAsk the person to "
+            "type the code in a chat with me, on Zalo or on Telegram.",
+            code=code, date=tr.date(expires)))
+        return
     link = f"https://t.me/{context.bot.username}?start={code}"
     await reply(update, tr.gettext(
         "Invitation code: {code} (single use, valid until {date}).\nSend the person this "
