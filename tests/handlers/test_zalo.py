@@ -318,3 +318,13 @@ async def test_a_zalo_chat_linked_to_a_configured_admin_is_an_admin(
         assert log.startswith("Hoạt động gần đây:") and "liên kết thêm" in log
     finally:
         await stop_application(zalo)
+
+
+async def test_zalos_bare_429_is_waited_out_and_the_answer_arrives_once(zalo_app, chat):
+    await chat.add_fault("sendMessage", status=429)  # Zalo's 429 carries no retry_after
+    started = asyncio.get_running_loop().time()
+    await chat.say(NGA.id, "/help")
+    assert asyncio.get_running_loop().time() - started >= 1.0  # waited a second
+    await asyncio.sleep(0.5)
+    assert await chat.messages_from_bot(NGA.id) == []  # and nothing twice
+    assert (await chat.stats())["faults_served"] == {"sendMessage": 1}
