@@ -46,9 +46,10 @@ class ZaloWebhook:
         self._server: asyncio.base_events.Server | None = None
 
     async def start(self) -> int:
-        """Listen; returns the port (useful with port 0)."""
+        """Listen; returns the port (the one chosen when `port` was 0)."""
         self._server = await asyncio.start_server(self._serve, self.host, self.port)
-        return self._server.sockets[0].getsockname()[1]
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
 
     async def stop(self) -> None:
         """Stop listening."""

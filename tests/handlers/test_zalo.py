@@ -120,26 +120,40 @@ def test_split_message_prefers_paragraphs_then_sentences():
     assert all(p.endswith(("?", ".")) for p in parts)
 
 
-async def test_webhook_checks_the_secret_and_handles_each_event_once(settings, emulator, chat):
+SECRET = "s3cret-from-setWebhook"
+
+
+async def start_webhook_app(settings, emulator):
+    """The Zalo bot in webhook mode (public URL https://bot.example.vn/zalo), listening on
+    a free local port; returns the app, its webhook server and the local base URL."""
     emulator.add_user(NGA)
     zalo = settings.model_copy(update={
         "channel": "zalo", "webhook_url": "https://bot.example.vn/zalo",
-        "webhook_secret": "s3cret-from-setWebhook", "webhook_listen": "127.0.0.1",
-        "webhook_port": 0})
+        "webhook_secret": SECRET, "webhook_listen": "127.0.0.1", "webhook_port": 0})
     app = await create_application(zalo, token=TOKEN, base_url=f"{emulator.url}/zalo/bot")
     webhook = await start_zalo_webhook(app)
-    url = f"http://127.0.0.1:{webhook._server.sockets[0].getsockname()[1]}/zalo"
-    event = {"event_name": "message.text.received", "message": {
-        "chat": {"id": zalo_id(NGA.id), "chat_type": "PRIVATE"}, "text": "/start",
-        "message_id": "16f6366b3f02645a3d15", "date": 1766619597466,
+    return app, webhook, f"http://127.0.0.1:{webhook.port}"
+
+
+def text_event(text: str, number: int) -> dict:
+    """A Zalo text event from Nga, as Zalo posts it."""
+    return {"event_name": "message.text.received", "message": {
+        "chat": {"id": zalo_id(NGA.id), "chat_type": "PRIVATE"}, "text": text,
+        "message_id": f"{number:020x}", "date": 1766619597466,
         "from": {"id": zalo_id(NGA.id), "first_name": "Nga"}}}
+
+
+async def test_webhook_checks_the_secret_and_handles_each_event_once(settings, emulator, chat):
+    app, webhook, local = await start_webhook_app(settings, emulator)
+    url = f"{local}/zalo"
+    event = text_event("/start", 1)
     try:
         async with httpx.AsyncClient() as http:
             wrong = await http.post(url, json=event,
                                     headers={"X-Bot-Api-Secret-Token": "guess-guess"})
             missing = await http.post(url, json=event)
             assert (wrong.status_code, missing.status_code) == (403, 403)
-            right = {"X-Bot-Api-Secret-Token": "s3cret-from-setWebhook"}
+            right = {"X-Bot-Api-Secret-Token": SECRET}
             assert (await http.post(url, json=event, headers=right)).status_code == 200
             [greeting] = await chat.wait_for_bot_messages(NGA.id)
             assert "/hoi" in greeting["message"]["text"]
@@ -232,27 +246,14 @@ async def test_reports_without_a_public_address_say_where_the_files_are(
 async def test_reports_become_a_link_and_a_photo_served_by_the_webhook(
         settings, emulator, chat, org):
     await _join(settings, org, "ZALO-FGHJ")
-    emulator.add_user(NGA)
-    zalo = settings.model_copy(update={
-        "channel": "zalo", "webhook_url": "https://bot.example.vn/zalo",
-        "webhook_secret": "s3cret-from-setWebhook", "webhook_listen": "127.0.0.1",
-        "webhook_port": 0})
-    app = await create_application(zalo, token=TOKEN, base_url=f"{emulator.url}/zalo/bot")
-    webhook = await start_zalo_webhook(app)
-    local = f"http://127.0.0.1:{webhook._server.sockets[0].getsockname()[1]}"
-    headers = {"X-Bot-Api-Secret-Token": "s3cret-from-setWebhook"}
-
-    def event(text: str, number: int) -> dict:
-        return {"event_name": "message.text.received", "message": {
-            "chat": {"id": zalo_id(NGA.id), "chat_type": "PRIVATE"}, "text": text,
-            "message_id": f"{number:020x}", "date": 1766619597466,
-            "from": {"id": zalo_id(NGA.id), "first_name": "Nga"}}}
+    app, webhook, local = await start_webhook_app(settings, emulator)
+    headers = {"X-Bot-Api-Secret-Token": SECRET}
 
     try:
         async with httpx.AsyncClient() as http:
-            await http.post(f"{local}/zalo", json=event("ZALO-FGHJ", 1), headers=headers)
+            await http.post(f"{local}/zalo", json=text_event("ZALO-FGHJ", 1), headers=headers)
             await chat.wait_for_bot_messages(NGA.id)
-            await http.post(f"{local}/zalo", json=event("/baocao", 2), headers=headers)
+            await http.post(f"{local}/zalo", json=text_event("/baocao", 2), headers=headers)
             document, photo = [e["message"] for e in
                                await chat.wait_for_bot_messages(NGA.id, count=2, timeout=20)]
             link = re.search(r"https://bot\.example\.vn(/files/\S+\.xlsx)", document["text"])

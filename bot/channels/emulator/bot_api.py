@@ -259,13 +259,7 @@ class BotApi:
         handler = self._methods.get(method.lower())
         if handler is None:
             raise EmulatorError(404, "Not Found: method not found")
-        fault = self.state.begin_call(method)
-        if fault is not None:
-            if fault.delay:
-                self._sleep(fault.delay)
-            error = fault.to_error()
-            if error is not None:
-                raise error
+        self.state.serve_fault(method, self._sleep)
         return handler(params, files)
 
     # ------------------------------------------------------------------ service methods

@@ -16,7 +16,7 @@ import secrets
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -818,6 +818,21 @@ class EmulatorState:
                     self._faults_served[method] += 1
                     return fault
             return None
+
+    def serve_fault(self, method: str, sleep: Callable[[float], None],
+                    bare_429: bool = False) -> None:
+        """Count a call of `method` and act out the first fault queued for it: wait its
+        delay, raise its error (`bare_429`: a 429 without retry_after, as Zalo says it)."""
+        fault = self.begin_call(method)
+        if fault is None:
+            return
+        if fault.delay:
+            sleep(fault.delay)
+        error = fault.to_error()
+        if error is not None and bare_429 and error.status == 429:
+            raise EmulatorError(429, "Too Many Requests")
+        if error is not None:
+            raise error
 
     def set_rate_limit(self, per_second: float | None) -> None:
         """Limit accepted sendMessage calls per sliding second (None disables)."""

@@ -53,15 +53,7 @@ class ZaloApi:
         handler = self._methods.get(method.lower())
         if handler is None:
             raise EmulatorError(404, "Not Found: method not found")
-        fault = self.state.begin_call(method)
-        if fault is not None:
-            if fault.delay:
-                time.sleep(fault.delay)
-            error = fault.to_error()
-            if error is not None:
-                if error.status == 429:
-                    raise EmulatorError(429, "Too Many Requests")
-                raise error
+        self.state.serve_fault(method, time.sleep, bare_429=True)
         return handler(params)
 
     def get_me(self, params: dict[str, Any]) -> dict[str, Any]:
