@@ -60,8 +60,9 @@ ERROR_LABELS = {
 # ------------------------------------------------------------------ words
 
 
-def digest_text(tr: Translator, digest: Digest) -> str:
-    """The digest as one message; a single line when there is nothing to report."""
+def digest_text(tr: Translator, digest: Digest, buttons: bool = True) -> str:
+    """The digest as one message; a single line when there is nothing to report. Without
+    `buttons` (Zalo has none) the footer only says what to type."""
     units = ", ".join(digest.unit_names)
     if not digest.has_news:
         return tr.gettext("✅ Week {week}: nothing needs attention in {units}; everything is "
@@ -95,7 +96,9 @@ def digest_text(tr: Translator, digest: Digest) -> str:
         lines.append("")
         lines += [quota_line(tr, q, digest.today) for q in digest.quotas]
     footer = tr.gettext("Tap a name below for the details, or type /tiendo and the name. "
-                        "/nhacnho changes the day and time.")
+                        "/nhacnho changes the day and time.") if buttons else \
+        tr.gettext("For the details type /tiendo and the name. /nhacnho changes the day and "
+                   "time.")
     body = "\n".join(lines)
     room = MAX_MESSAGE - len(footer) - 4
     if len(body) > room:  # very long names or many quotas: cut at a line, never mid-word
@@ -176,7 +179,8 @@ async def send_due(application: Application, *, any_time: bool = False,
 
     async def send(recipient: Recipient, digest: Digest, claim) -> int:
         extra = {"rate_limit_args": BeforeSend(claim)} if limited else {}
-        message = await bot.send_message(recipient.chat_id, digest_text(tr, digest),
+        message = await bot.send_message(recipient.chat_id,
+                                         digest_text(tr, digest, services.channel == "telegram"),
                                          reply_markup=digest_markup(digest, _names(digest)),
                                          **extra)
         return message.message_id
@@ -272,7 +276,7 @@ async def preview(update: Update, context: BotContext) -> None:
     _schedule, held = await reminders.load_schedule(services.db, scope.person_id)
     digest = await reminders.digest_for(services.db, services.book, services.calendar,
                                         services.settings, held, today(context))
-    await reply(update, digest_text(context.tr, digest),
+    await reply(update, digest_text(context.tr, digest, services.channel == "telegram"),
                 markup=digest_markup(digest, _names(digest)))
 
 

@@ -21,7 +21,7 @@ from bot.channels.emulator import DemoUser
 from bot.channels.emulator.zalo_api import ZaloApi, zalo_id
 from bot.text import split_message
 from storage.db import open_database
-from storage import quotas
+from storage import candidates, quotas
 from storage.invites import create_invite
 from storage.units import get_unit
 from handlers.reminders import send_due
@@ -211,14 +211,19 @@ async def test_the_weekly_digest_reaches_a_zalo_secretary_once(zalo_app, setting
     now = datetime.now(timezone.utc)
     await create_invite(db, "ZALO-DEFG", base, "youth_secretary", None, now,
                         now + timedelta(days=7))
+    waiting = await candidates.add_candidate(db, "Đỗ Thị Thu", org.cell_a, is_doan_vien=True,
+                                             youth_branch_id=org.branch_a)
+    await candidates.add_stage_event(db, waiting, "identified", now.date() - timedelta(days=100))
     await db.close()
     assert "bí thư đoàn của Đoàn xã An Bình" in await chat.say(NGA.id, "ZALO-DEFG")
     result = await send_due(zalo_app, any_time=True)
     assert result.counts["sent"] >= 1
     [digest] = await chat.wait_for_bot_messages(NGA.id)
     text = digest["message"]["text"]
-    assert text.startswith(("📋 Nhắc việc tuần", "✅ Tuần")) and "Đoàn xã An Bình" in text
+    assert text.startswith("📋 Nhắc việc tuần") and "Đoàn xã An Bình" in text
+    assert "Đỗ Thị Thu" in text
     assert "reply_markup" not in digest["message"] and len(text) <= 2000
+    assert "Bấm vào tên" not in text and "gõ /tiendo và tên" in text  # Zalo: no buttons
     assert (await send_due(zalo_app, any_time=True)).owed == 0
     assert await chat.messages_from_bot(NGA.id) == []
 
