@@ -86,16 +86,19 @@ def new_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
+_LIVE_RUNS: set[str] = set()  # runs going on in this process (the demo has two bots)
+
+
 def owner_is_dead(owner: str) -> bool:
-    """Whether the lease holder is a process of this machine that no longer exists (or an
-    earlier run of this process, which serialises its runs)."""
+    """Whether the lease holder is gone: a process of this machine that no longer exists,
+    or a run of this process that has ended without releasing it."""
     host, _, rest = owner.partition(":")
     pid_text, _, _nonce = rest.partition(":")
     if host != socket.gethostname() or not pid_text.isdigit():
         return False
     pid = int(pid_text)
     if pid == os.getpid():
-        return True
+        return owner not in _LIVE_RUNS
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -129,6 +132,7 @@ class Fanout:
             result.busy = True
             return result
         renewer = asyncio.create_task(self._renew())
+        _LIVE_RUNS.add(self.run_id)
         try:
             result.abandoned = await log.abandon_in_flight(db, self.run_id, now)
             queue = await self.owed(result.week, now, any_time, person_ids)
@@ -137,6 +141,7 @@ class Fanout:
             await asyncio.gather(*(self._worker(pending, result)
                                    for _ in range(min(self.workers, len(queue)) or 1)))
         finally:
+            _LIVE_RUNS.discard(self.run_id)
             renewer.cancel()
             await log.release_lease(db, self.run_id)
         return result

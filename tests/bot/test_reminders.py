@@ -183,3 +183,16 @@ def test_the_biggest_digest_fits_one_telegram_message():
     text = digest_text(I18n().translator(), digest)
     assert len(text) <= 4096 and "\n…\n" in text  # cut at a line
     assert text.endswith("Đổi ngày giờ nhận: /nhacnho.")
+
+
+def test_a_lease_held_by_a_live_run_of_this_process_is_respected():
+    from bot.fanout import _LIVE_RUNS, new_owner, owner_is_dead
+
+    mine = new_owner()
+    assert owner_is_dead(mine)  # ended (or never started) in this process
+    _LIVE_RUNS.add(mine)
+    try:
+        assert not owner_is_dead(mine)  # e.g. the demo's other bot is sending
+    finally:
+        _LIVE_RUNS.discard(mine)
+    assert owner_is_dead("thismachine-never:999999999:x") is False  # another machine
