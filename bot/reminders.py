@@ -65,7 +65,6 @@ class Schedule:
     paused_until: date | None = None
     when_empty: WhenEmpty = "line"
     since: datetime | None = None  # a slot before this moment is not owed
-    saved: bool = False
 
     @property
     def local_time(self) -> str:
@@ -82,7 +81,7 @@ def schedule_of(row: Mapping[str, Any] | None, roles: Collection[str],
         until = row.get("paused_until")
         return Schedule(row["state"], row["weekday"], time(hour, minute),
                         date.fromisoformat(until) if until else None, row["when_empty"],
-                        parse_utc(row["schedule_since"]), saved=True)
+                        parse_utc(row["schedule_since"]))
     state: State = "on" if DEFAULT_ON_ROLES & set(roles) else "off"
     return Schedule(state, since=parse_utc(first_role_at) if first_role_at else None)
 
@@ -107,15 +106,18 @@ def _active_on(schedule: Schedule, day: date) -> bool:
         or day >= schedule.paused_until
 
 
+def _set_before(schedule: Schedule, slot: datetime) -> bool:
+    """A slot counts only if the schedule was set before it."""
+    return schedule.since is None or schedule.since <= slot
+
+
 def owed(schedule: Schedule, now: datetime, tz: tzinfo, any_time: bool = False) -> bool:
     """Whether this week's digest is owed by now: the slot has come (or `any_time`), the
     schedule was set before the slot, and it is neither off nor paused that day."""
     slot = slot_in_week(schedule, now, tz)
     if not _active_on(schedule, slot.date()):
         return False
-    if any_time:
-        return True
-    return slot <= now and (schedule.since is None or schedule.since <= slot)
+    return any_time or (slot <= now and _set_before(schedule, slot))
 
 
 def next_slot(schedule: Schedule, now: datetime, tz: tzinfo) -> datetime | None:
@@ -124,8 +126,7 @@ def next_slot(schedule: Schedule, now: datetime, tz: tzinfo) -> datetime | None:
         return None
     slot = slot_in_week(schedule, now, tz)
     for _ in range(60):
-        if slot > now and _active_on(schedule, slot.date()) and \
-                (schedule.since is None or schedule.since <= slot):
+        if slot > now and _active_on(schedule, slot.date()) and _set_before(schedule, slot):
             return slot
         slot += timedelta(days=7)
     return None
@@ -209,17 +210,23 @@ class Digest:
     stalled_weeks: int = 8
 
     @property
+    def sections(self) -> tuple[Section, ...]:
+        """The candidate sections, in the order the digest shows them."""
+        return self.overdue, self.due_soon, self.stalled, self.probation
+
+    @property
     def has_news(self) -> bool:
         """Anything to act on: a candidate item, or a quota behind its pace."""
-        return any(s.total for s in (self.overdue, self.due_soon, self.stalled,
-                                     self.probation)) or \
-            any(q.pace.behind for q in self.quotas)
+        return any(s.total for s in self.sections) or any(q.pace.behind for q in self.quotas)
 
-    def candidate_ids(self) -> list[int]:
-        """Every named candidate once, in the order they appear."""
-        named = [item.candidate_id for s in (self.overdue, self.due_soon, self.stalled,
-                                             self.probation) for item in s.items]
-        return list(dict.fromkeys(named))
+    def named(self) -> dict[int, str]:
+        """Every named candidate once (id → name), in the order they appear."""
+        found: dict[int, str] = {}
+        for section in self.sections:
+            for item in section.items:
+                found.setdefault(item.candidate_id, item.full_name)
+        return found
+
 
 
 def compose(book: RuleBook, calendar: WorkingCalendar, candidates: Sequence[Mapping[str, Any]],

@@ -9,7 +9,9 @@ whatever is owed and not settled (late start, retries). Each run goes through
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ContextTypes
@@ -67,34 +69,28 @@ def digest_text(tr: Translator, digest: Digest, buttons: bool = True) -> str:
     if not digest.has_news:
         return tr.gettext("✅ Week {week}: nothing needs attention in {units}; everything is "
                           "on track.", week=reminders.week_number(digest.week), units=units)
-    lines = [tr.gettext("📋 Weekly reminder, week {week} ({date})", week=reminders.week_number(digest.week),
-                        date=tr.date(digest.today)), f"🏢 {units}"]
-    if digest.overdue.total:
-        lines += ["", tr.gettext("⚠️ Overdue:")]
-        lines += [f"• {i.full_name} — {render.deadline(tr, i.deadline, cite=False)}"
-                  for i in digest.overdue.items]
-        lines += _more(tr, digest.overdue.more)
-    if digest.due_soon.total:
-        lines += ["", tr.gettext("⏰ In the next {days} days:", days=digest.horizon_days)]
-        lines += [f"• {i.full_name} — {render.deadline(tr, i.deadline, cite=False)}"
-                  for i in digest.due_soon.items]
-        lines += _more(tr, digest.due_soon.more)
-    if digest.stalled.total:
-        lines += ["", tr.gettext("🐢 No new step for more than {weeks} weeks:",
-                                 weeks=digest.stalled_weeks)]
-        lines += [f"• {i.full_name} — {stage_label(tr, i.stage)} ({tr.date(i.since)})"
-                  for i in digest.stalled.items]
-        lines += _more(tr, digest.stalled.more)
-    if digest.probation.total:
-        lines += ["", tr.gettext("📚 On probation, still missing:")]
-        lines += ["• " + tr.gettext("{name} — {steps} (admitted {date})", name=i.full_name,
-                                    steps=", ".join(stage_label(tr, s) for s in i.missing),
-                                    date=tr.date(i.ceremony_on))
-                  for i in digest.probation.items]
-        lines += _more(tr, digest.probation.more)
+    lines = [tr.gettext("📋 Weekly reminder, week {week} ({date})",
+                        week=reminders.week_number(digest.week), date=tr.date(digest.today)),
+             f"🏢 {units}"]
+
+    def due(item: reminders.DueItem) -> str:
+        return f"• {item.full_name} — {render.deadline(tr, item.deadline, cite=False)}"
+
+    lines += _listed(tr, tr.gettext("⚠️ Overdue:"), digest.overdue, due)
+    lines += _listed(tr, tr.gettext("⏰ In the next {days} days:", days=digest.horizon_days),
+                     digest.due_soon, due)
+    lines += _listed(tr, tr.gettext("🐢 No new step for more than {weeks} weeks:",
+                                    weeks=digest.stalled_weeks), digest.stalled,
+                     lambda i: f"• {i.full_name} — {stage_label(tr, i.stage)} "
+                               f"({tr.date(i.since)})")
+    lines += _listed(tr, tr.gettext("📚 On probation, still missing:"), digest.probation,
+                     lambda i: "• " + tr.gettext(
+                         "{name} — {steps} (admitted {date})", name=i.full_name,
+                         steps=", ".join(stage_label(tr, s) for s in i.missing),
+                         date=tr.date(i.ceremony_on)))
     if digest.quotas:
         lines.append("")
-        lines += [quota_line(tr, q, digest.today) for q in digest.quotas]
+        lines += [quota_line(tr, q) for q in digest.quotas]
     footer = tr.gettext("Tap a name below for the details, or type /tiendo and the name. "
                         "/nhacnho changes the day and time.") if buttons else \
         tr.gettext("For the details type /tiendo and the name. /nhacnho changes the day and "
@@ -106,12 +102,18 @@ def digest_text(tr: Translator, digest: Digest, buttons: bool = True) -> str:
     return f"{body}\n\n{footer}"
 
 
-def _more(tr: Translator, count: int) -> list[str]:
-    return [tr.ngettext("…and {count} more person", "…and {count} more people", count)] \
-        if count > 0 else []
+def _listed(tr: Translator, header: str, section: reminders.Section,
+            line: Callable[[Any], str]) -> list[str]:
+    """A section after a blank line: its header, a line per named person, and how many
+    more there are (nothing at all when the section is empty)."""
+    if not section.total:
+        return []
+    more = [tr.ngettext("…and {count} more person", "…and {count} more people",
+                        section.more)] if section.more > 0 else []
+    return ["", header, *(line(item) for item in section.items), *more]
 
 
-def quota_line(tr: Translator, item: reminders.QuotaItem, on: date) -> str:
+def quota_line(tr: Translator, item: reminders.QuotaItem) -> str:
     """Progress against a quota and the pace the rest of the period needs."""
     progress, pace = item.progress, item.pace
     text = "🎯 " + tr.gettext(
@@ -131,20 +133,14 @@ def quota_line(tr: Translator, item: reminders.QuotaItem, on: date) -> str:
     return text
 
 
-def digest_markup(digest: Digest, names: dict[int, str]) -> InlineKeyboardMarkup | None:
+def digest_markup(digest: Digest) -> InlineKeyboardMarkup | None:
     """A button per named candidate (the first MAX_BUTTONS) opening their status card."""
-    ids = digest.candidate_ids()[:MAX_BUTTONS]
-    if not ids or not digest.has_news:
+    named = list(digest.named().items())[:MAX_BUTTONS]
+    if not named or not digest.has_news:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(f"👤 {names[i]}"[:60],
-                                                       callback_data=f"{CARD}|{i}")]
-                                 for i in ids])
-
-
-def _names(digest: Digest) -> dict[int, str]:
-    return {item.candidate_id: item.full_name
-            for section in (digest.overdue, digest.due_soon, digest.stalled, digest.probation)
-            for item in section.items}
+    return InlineKeyboardMarkup([[InlineKeyboardButton(f"👤 {name}"[:60],
+                                                       callback_data=f"{CARD}|{cid}")]
+                                 for cid, name in named])
 
 
 def schedule_text(tr: Translator, schedule: Schedule, now: datetime, tz) -> str:
@@ -181,7 +177,7 @@ async def send_due(application: Application, *, any_time: bool = False,
         extra = {"rate_limit_args": BeforeSend(claim)} if limited else {}
         message = await bot.send_message(recipient.chat_id,
                                          digest_text(tr, digest, services.channel == "telegram"),
-                                         reply_markup=digest_markup(digest, _names(digest)),
+                                         reply_markup=digest_markup(digest),
                                          **extra)
         return message.message_id
 
@@ -277,7 +273,7 @@ async def preview(update: Update, context: BotContext) -> None:
     digest = await reminders.digest_for(services.db, services.book, services.calendar,
                                         services.settings, held, today(context))
     await reply(update, digest_text(context.tr, digest, services.channel == "telegram"),
-                markup=digest_markup(digest, _names(digest)))
+                markup=digest_markup(digest))
 
 
 async def problems(update: Update, context: BotContext) -> None:

@@ -131,7 +131,7 @@ def test_digest_sorts_candidates_into_its_sections():
     assert [(i.full_name, i.missing, i.ceremony_on) for i in digest.probation.items] == \
         [("Lý Thị Hạnh", ("new_member_class_done",), d - timedelta(days=100))]
     assert digest.has_news
-    assert digest.candidate_ids()[:2] == [3, 1]
+    assert list(digest.named())[:2] == [3, 1]
 
 
 def test_nothing_to_report_unless_a_quota_falls_behind():
