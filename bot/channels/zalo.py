@@ -78,6 +78,25 @@ def _ok(result: Any) -> tuple[int, bytes]:
     return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
+def _error(status: int, description: str, **parameters: Any) -> tuple[int, bytes]:
+    """An error answer in Telegram's shape (PTB maps it to BadRequest, RetryAfter ...)."""
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return status, json.dumps(body).encode()
+
+
+def _seconds(milliseconds: Any) -> int:
+    """Zalo's dates are in milliseconds; Telegram's in seconds (now when missing)."""
+    return int(milliseconds or time.time() * 1000) // 1000
+
+
+def _event_name(event: dict[str, Any]) -> str:
+    """The event's name (a text message when Zalo leaves it out, as in its samples)."""
+    message = event.get("message") or {}
+    return event.get("event_name") or (_EVENT_TEXT if "text" in message else "")
+
+
 class ZaloRequest(BaseRequest):
     """PTB's `BaseRequest` speaking the Zalo Bot API over httpx."""
 
@@ -140,9 +159,7 @@ class ZaloRequest(BaseRequest):
                 True if name == "deletewebhook" else
                 {"url": (json.loads(body).get("result") or {}).get("url", ""),
                  "has_custom_certificate": False, "pending_update_count": 0})
-        return 400, json.dumps({"ok": False, "error_code": 400,
-                                "description": f"Bad Request: {name} is not available on "
-                                               "Zalo"}).encode()
+        return _error(400, f"Bad Request: {name} is not available on Zalo")
 
     async def _call(self, base: str, method: str, payload: dict[str, Any],
                     timeout: float | None = None) -> tuple[int, bytes]:
@@ -155,9 +172,7 @@ class ZaloRequest(BaseRequest):
         except httpx.HTTPError as exc:
             raise NetworkError(f"Zalo {method}: {exc}") from exc
         if response.status_code == 429:  # Zalo says only "429": wait a second
-            return 429, json.dumps({"ok": False, "error_code": 429,
-                                    "description": "Too Many Requests",
-                                    "parameters": {"retry_after": 1}}).encode()
+            return _error(429, "Too Many Requests", retry_after=1)
         return response.status_code, response.content
 
     async def _get_me(self, base: str) -> tuple[int, bytes]:
@@ -206,22 +221,25 @@ class ZaloRequest(BaseRequest):
                               ) -> dict[str, Any] | None:
         """A Zalo event as a Telegram update, stored first (None for an event seen before)."""
         message = event.get("message") or {}
-        name = event.get("event_name") or (_EVENT_TEXT if "text" in message else "")
-        update_id = await new_update_id(self.ids.db, f"{name}:{message.get('message_id')}",
-                                        json.dumps(event), delivered)
+        if not (message.get("chat") or {}).get("id"):
+            logger.warning("Zalo event without a chat dropped: %s", _event_name(event))
+            return None  # nobody to answer; stored, it would block every next poll
+        update_id = await new_update_id(
+            self.ids.db, f"{_event_name(event)}:{message.get('message_id')}",
+            json.dumps(event), delivered)
         if update_id is None:
             return None
         return await self._convert(event, update_id)
 
     async def _convert(self, event: dict[str, Any], update_id: int) -> dict[str, Any]:
         message = event.get("message") or {}
-        name = event.get("event_name") or (_EVENT_TEXT if "text" in message else "")
         chat, sender = message.get("chat") or {}, message.get("from") or {}
         private = str(chat.get("chat_type", "PRIVATE")).upper() == "PRIVATE"
         first_name = sender.get("first_name") or sender.get("display_name") or "Zalo"
         converted: dict[str, Any] = {
-            "message_id": await self.ids.local("message", message.get("message_id", update_id)),
-            "date": int(message.get("date") or time.time() * 1000) // 1000,
+            "message_id": await self.ids.local("message",
+                                               message.get("message_id") or f"u{update_id}"),
+            "date": _seconds(message.get("date")),
             "chat": {"id": await self.ids.local("peer", chat.get("id", "")),
                      "type": "private" if private else "group",
                      **({"first_name": first_name} if private else {"title": "Zalo"})},
@@ -229,7 +247,7 @@ class ZaloRequest(BaseRequest):
                      "is_bot": False, "first_name": first_name},
         }
         text = message.get("text")
-        if name == _EVENT_TEXT and isinstance(text, str):
+        if _event_name(event) == _EVENT_TEXT and isinstance(text, str):
             converted["text"] = text
             entities = _entities(text)
             if entities:
@@ -240,8 +258,7 @@ class ZaloRequest(BaseRequest):
         local_chat = int(params["chat_id"])
         chat = await self.ids.zalo(local_chat)
         if chat is None:
-            return 400, json.dumps({"ok": False, "error_code": 400,
-                                    "description": "Bad Request: chat not found"}).encode()
+            return _error(400, "Bad Request: chat not found")
         body = b"{}"
         for part in split_message(str(params.get("text", "")), MAX_TEXT):
             status, body = await self._call(base, "sendMessage", {"chat_id": chat,
@@ -278,8 +295,9 @@ class ZaloRequest(BaseRequest):
                               ) -> tuple[int, bytes]:
         sent = json.loads(body).get("result") or {}
         return _ok({
-            "message_id": await self.ids.local("message", sent.get("message_id", "")),
-            "date": int(sent.get("date") or time.time() * 1000) // 1000,
+            "message_id": await self.ids.local("message",
+                                               sent.get("message_id") or secrets.token_hex(10)),
+            "date": _seconds(sent.get("date")),
             "chat": {"id": local_chat, "type": "private"},
             "text": text,
         })

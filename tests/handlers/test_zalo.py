@@ -167,10 +167,16 @@ async def test_webhook_checks_the_secret_and_handles_each_event_once(settings, e
             assert (await http.post(url, json=sticker, headers=right)).status_code == 200
             [answer] = await chat.wait_for_bot_messages(NGA.id)
             assert "chỉ đọc được tin nhắn chữ" in answer["message"]["text"]
+            # an event with no chat cannot be answered: acknowledged, dropped, not stored
+            no_chat = {"event_name": "message.text.received", "message": {"text": "hi"}}
+            assert (await http.post(url, json=no_chat, headers=right)).status_code == 200
             info = await http.post(f"{emulator.url}/zalo/bot{TOKEN}/getWebhookInfo", json={})
             assert info.json()["result"]["url"] == "https://bot.example.vn/zalo"
         await asyncio.sleep(0.5)
         assert await chat.messages_from_bot(NGA.id) == []
+        with sqlite3.connect(settings.database_path) as conn:
+            assert conn.execute("SELECT count(*) FROM zalo_events WHERE event_key LIKE "
+                                "'%:None'").fetchone()[0] == 0
     finally:
         await webhook.stop()
         await stop_application(app)
