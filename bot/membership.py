@@ -50,6 +50,15 @@ class _Refused(Exception):
 LINK_VALID_FOR = timedelta(hours=24)
 
 
+def _unusable(used: bool, expires_at: str, now: datetime) -> Outcome | None:
+    """Why a code (invitation or link) cannot be used now, or None."""
+    if used:
+        return "used"
+    if datetime.fromisoformat(expires_at) <= now:
+        return "expired"
+    return None
+
+
 def new_code() -> str:
     """A fresh code like `K7M2-QX9P`."""
     letters = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
@@ -114,10 +123,9 @@ class Membership:
         """Use a link code: this chat identity now belongs to the code's person. An
         identity already used by someone else is moved only if that someone has no role."""
         now = self.clock()
-        if link["used_at"] is not None:
-            return Acceptance("used")
-        if datetime.fromisoformat(link["expires_at"]) <= now:
-            return Acceptance("expired")
+        refusal = _unusable(link["used_at"] is not None, link["expires_at"], now)
+        if refusal:
+            return Acceptance(refusal)
         owner = await people.person_by_identity(self.db, channel, external_id)
         async with transaction(self.db):
             if owner is not None and owner["id"] != link["person_id"]:
@@ -148,10 +156,9 @@ class Membership:
         if invite is None:
             return Acceptance("unknown")
         now = self.clock()
-        if invite["used_by"] is not None:
-            return Acceptance("used")
-        if datetime.fromisoformat(invite["expires_at"]) <= now:
-            return Acceptance("expired")
+        refusal = _unusable(invite["used_by"] is not None, invite["expires_at"], now)
+        if refusal:
+            return Acceptance(refusal)
         async with transaction(self.db):
             person = await people.person_by_identity(self.db, channel, external_id)
             person_id = person["id"] if person else await people.add_person(self.db,
@@ -167,7 +174,6 @@ class Membership:
                                {"role": invite["role"]})
         unit = await get_unit(self.db, invite["unit_id"])
         return Acceptance("joined", unit["name"], invite["role"])
-
 
     async def removable_roles(self, scope: Scope) -> list[dict[str, Any]]:
         """Roles of other people on units the asker manages (never the asker's own)."""
