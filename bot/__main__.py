@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|demo|ask|migrate|backup|import|export]`.
+"""Command line: `python -m bot [run|demo|ask|migrate|backup|import|export|invite|remind]`.
 
 With no subcommand: run on Telegram when BOT_TOKEN is set, otherwise start the local demo.
 """
@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
+from storage.people import ROLES
 
 
 def configure_logging(level: str) -> None:
@@ -48,8 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     invite = sub.add_parser("invite", help="print a single-use invitation code: whoever "
                             "types it in a chat with the bot (Telegram or Zalo) gets the role")
     invite.add_argument("unit", help="unit code (as in exports) or #id")
-    invite.add_argument("role", choices=("admin", "cell_secretary", "cell_deputy",
-                                         "youth_secretary", "youth_deputy", "member"))
+    invite.add_argument("role", choices=ROLES)
     remind = sub.add_parser("remind", help="send this week's digests now to everyone owed "
                             "one and not yet served (each person at most once a week)")
     remind.add_argument("--dry-run", action="store_true",
@@ -203,7 +203,7 @@ async def _remind(settings: Settings, dry_run: bool) -> int:
     from bot.app import create_application, stop_application
     from bot.fanout import Fanout
     from handlers.context import SERVICES_KEY
-    from handlers.reminders import digest_text, send_due
+    from handlers.reminders import digest_message, send_due
 
     if settings.bot_token is None and not dry_run:
         raise ValueError("BOT_TOKEN is not set: nowhere to send the digests")
@@ -219,7 +219,7 @@ async def _remind(settings: Settings, dry_run: bool) -> int:
             for recipient in await fanout.owed(week, now, True, None):
                 digest = await fanout.compose(recipient)
                 print(f"--- {recipient.full_name} ({services.channel} {recipient.chat_id})")
-                print(digest_text(tr, digest))
+                print(digest_message(tr, digest, services.channel)[0])
             return 0
         await application.initialize()
         result = await send_due(application, any_time=True)

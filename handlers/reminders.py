@@ -133,6 +133,14 @@ def quota_line(tr: Translator, item: reminders.QuotaItem) -> str:
     return text
 
 
+def digest_message(tr: Translator, digest: Digest, channel: str
+                   ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The digest's text and buttons for a channel (Zalo shows no buttons: the text then
+    says what to type)."""
+    buttons = channel == "telegram"
+    return digest_text(tr, digest, buttons), digest_markup(digest) if buttons else None
+
+
 def digest_markup(digest: Digest) -> InlineKeyboardMarkup | None:
     """A button per named candidate (the first MAX_BUTTONS) opening their status card."""
     named = list(digest.named().items())[:MAX_BUTTONS]
@@ -175,9 +183,8 @@ async def send_due(application: Application, *, any_time: bool = False,
 
     async def send(recipient: Recipient, digest: Digest, claim) -> int:
         extra = {"rate_limit_args": BeforeSend(claim)} if limited else {}
-        message = await bot.send_message(recipient.chat_id,
-                                         digest_text(tr, digest, services.channel == "telegram"),
-                                         reply_markup=digest_markup(digest),
+        text, markup = digest_message(tr, digest, services.channel)
+        message = await bot.send_message(recipient.chat_id, text, reply_markup=markup,
                                          **extra)
         return message.message_id
 
@@ -272,8 +279,8 @@ async def preview(update: Update, context: BotContext) -> None:
     _schedule, held = await reminders.load_schedule(services.db, scope.person_id)
     digest = await reminders.digest_for(services.db, services.book, services.calendar,
                                         services.settings, held, today(context))
-    await reply(update, digest_text(context.tr, digest, services.channel == "telegram"),
-                markup=digest_markup(digest))
+    text, markup = digest_message(context.tr, digest, services.channel)
+    await reply(update, text, markup=markup)
 
 
 async def problems(update: Update, context: BotContext) -> None:
