@@ -19,7 +19,7 @@ import aiosqlite
 from storage import audit, invites, people
 from storage.access import Scope, units_in_scope
 from storage.db import transaction
-from storage.units import UNIT_KINDS, get_unit, list_units, subtree_ids
+from storage.units import UNIT_KINDS, get_unit, list_units, subtrees
 
 ROLES = ("member", "cell_deputy", "cell_secretary", "youth_deputy", "youth_secretary", "admin")
 MANAGING_ROLES = frozenset(ROLES) - {"member"}
@@ -83,10 +83,8 @@ class Membership:
         """Units the asker may invite people to: under a managing role (admins: all)."""
         if scope.admin:
             return await list_units(self.db)
-        ids: set[int] = set()
-        for unit_id, role in scope.roles:
-            if role in MANAGING_ROLES:
-                ids.update(await subtree_ids(self.db, unit_id))
+        ids = await subtrees(self.db, [unit for unit, role in scope.roles
+                                       if role in MANAGING_ROLES])
         return await units_in_scope(self.db, Scope(scope.person_id, scope.roles,
                                                    frozenset(ids)), UNIT_KINDS)
 

@@ -37,7 +37,7 @@ from storage import reminders as stored
 from storage import reports
 from storage.people import roles_of
 from storage.db import parse_utc
-from storage.units import get_unit, subtree_ids
+from storage.units import get_unit, subtrees
 
 DEFAULT_WEEKDAY = 0  # Monday
 DEFAULT_TIME = time(7, 30)
@@ -298,12 +298,8 @@ async def gather(db: aiosqlite.Connection, book: RuleBook, calendar: WorkingCale
                  role_units: Sequence[int], today: date, *, horizon_days: int,
                  stalled_weeks: int) -> Digest:
     """Read the units' open candidates, their steps and quotas, and compose the digest."""
-    names, covered = [], set()
-    for unit_id in role_units:
-        unit = await get_unit(db, unit_id)
-        if unit is not None:
-            names.append(unit["name"])
-            covered.update(await subtree_ids(db, unit_id))
+    names = [unit["name"] for unit in [await get_unit(db, u) for u in role_units] if unit]
+    covered = await subtrees(db, role_units)
     rows, steps = await reports.candidates_with_steps(db, covered, finished_stages(book))
     progress = await quotas.for_units(db, list(role_units), today, book)
     return compose(book, calendar, rows, steps, today, unit_names=names,

@@ -10,6 +10,7 @@ from typing import Any
 import aiosqlite
 
 from storage.people import person_by_identity
+from storage.units import subtrees
 
 
 @dataclass(frozen=True)
@@ -34,22 +35,6 @@ async def _roles(conn: aiosqlite.Connection, person_id: int) -> tuple[tuple[int,
     return tuple((row[0], row[1]) for row in rows)
 
 
-async def _role_subtrees(conn: aiosqlite.Connection, person_id: int) -> frozenset[int]:
-    """Return the units a person has a role on together with all their descendants."""
-    rows = await conn.execute_fetchall(
-        """
-        WITH RECURSIVE subtree (id) AS (
-            SELECT unit_id FROM roles WHERE person_id = ?
-            UNION
-            SELECT units.id FROM units JOIN subtree ON units.parent_id = subtree.id
-        )
-        SELECT id FROM subtree
-        """,
-        (person_id,),
-    )
-    return frozenset(row[0] for row in rows)
-
-
 async def _all_unit_ids(conn: aiosqlite.Connection) -> frozenset[int]:
     """Return the ids of every unit."""
     rows = await conn.execute_fetchall("SELECT id FROM units")
@@ -68,7 +53,7 @@ async def scope_for(
     if admin:
         unit_ids = await _all_unit_ids(conn)
     elif person_id is not None:
-        unit_ids = await _role_subtrees(conn, person_id)
+        unit_ids = frozenset(await subtrees(conn, [unit for unit, _role in roles]))
     else:
         unit_ids = frozenset()
     return Scope(person_id=person_id, roles=roles, unit_ids=unit_ids, admin=admin)

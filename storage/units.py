@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
+
 from typing import Any
 
 import aiosqlite
@@ -47,20 +50,26 @@ async def children(conn: aiosqlite.Connection, unit_id: int) -> list[dict[str, A
     return [dict(row) for row in rows]
 
 
-async def subtree_ids(conn: aiosqlite.Connection, unit_id: int) -> list[int]:
-    """Return the ids of a unit and all its descendants (empty if it does not exist)."""
+async def subtrees(conn: aiosqlite.Connection, unit_ids: Collection[int]) -> list[int]:
+    """Return the ids of these units and all their descendants, sorted (unknown ids are
+    left out)."""
     rows = await conn.execute_fetchall(
         """
         WITH RECURSIVE subtree (id) AS (
-            SELECT id FROM units WHERE id = ?
+            SELECT id FROM units WHERE id IN (SELECT value FROM json_each(?))
             UNION
             SELECT units.id FROM units JOIN subtree ON units.parent_id = subtree.id
         )
         SELECT id FROM subtree ORDER BY id
         """,
-        (unit_id,),
+        (json.dumps(sorted({int(u) for u in unit_ids})),),
     )
     return [row[0] for row in rows]
+
+
+async def subtree_ids(conn: aiosqlite.Connection, unit_id: int) -> list[int]:
+    """Return the ids of a unit and all its descendants (empty if it does not exist)."""
+    return await subtrees(conn, [unit_id])
 
 
 async def list_units(conn: aiosqlite.Connection, kind: str | None = None) -> list[dict[str, Any]]:
