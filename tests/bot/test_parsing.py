@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 from hypothesis import given
@@ -16,6 +16,7 @@ from bot.parsing import (
     parse_date,
     parse_free_text,
     parse_full_name,
+    parse_time,
     parse_yes_no,
 )
 from bot.text import clean, fold
@@ -248,3 +249,24 @@ def test_parse_full_name_accepts_vietnamese_words(words):
         assert name is not None
         assert fold(name) == fold(typed)
         assert all(word[0].isupper() for word in name.split(" "))
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("7:30", time(7, 30)), ("07h30", time(7, 30)), ("7h", time(7, 0)),
+    ("19 giờ", time(19, 0)), ("7 giờ rưỡi", time(7, 30)), ("5h chiều", time(17, 0)),
+    ("7.30 sáng", time(7, 30)), ("lúc 8 giờ tối", time(20, 0)), ("12h đêm", time(0, 0)),
+    ("7 gio 15 phut", time(7, 15)), ("18:05", time(18, 5)),
+])
+def test_times_typed_on_a_phone(typed, expected):
+    assert parse_time(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["25:00", "7:61", "abc", "", "7 giờ kém", "sáng mai"])
+def test_impossible_or_unclear_times_are_refused(typed):
+    assert parse_time(typed) is None
+
+
+@given(st.text())
+def test_parse_time_never_raises(text):
+    result = parse_time(text)
+    assert result is None or isinstance(result, time)

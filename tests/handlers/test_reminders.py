@@ -134,7 +134,9 @@ async def test_jobs_are_scheduled_on_the_local_weekday_and_survive_a_restart(
         assert "Bạn muốn làm gì?" in reply
         await chat.say(HUNG_ID, "doi ngay")
         await chat.say(HUNG_ID, "thu 6")  # typed, as on a phone without buttons
-        saved = await chat.say(HUNG_ID, "17h")
+        wrong = await chat.say(HUNG_ID, "25 giờ", replies=2)
+        assert "chưa đọc được giờ" in wrong and "Mấy giờ?" in wrong  # asked again
+        saved = await chat.say(HUNG_ID, "17h")  # the day chosen before is kept
         assert "Đã lưu." in saved and "vào Thứ Sáu hằng tuần lúc 17:00" in saved
     finally:
         await stop_application(app)
